@@ -1,0 +1,227 @@
+/* The decoded-block cache.  Blocks are keyed by guest-physical address and
+ * decode mode, never span a page, and hang off a per-page list so that a
+ * write into a page drops exactly the blocks decoded from it. */
+#include "cpu/interp.h"
+
+#include <stdlib.h>
+
+#define HASH_BITS 15
+#define NR_BLOCKS 8192
+#define NR_PAGES (1u << 20)        /* 4 GiB of 4 KiB pages */
+
+static unsigned block_hash(uint64_t phys, uint32_t mode)
+{
+    uint64_t h = (phys ^ ((uint64_t)mode << 40)) * 0x9e3779b97f4a7c15ull;
+    return (unsigned)(h >> (64 - HASH_BITS));
+}
+
+int block_cache_init(struct cpu *c)
+{
+    c->blocks = calloc(NR_BLOCKS, sizeof *c->blocks);
+    c->hash = calloc(1u << HASH_BITS, sizeof *c->hash);
+    c->page_blocks = calloc(NR_PAGES, sizeof *c->page_blocks);
+    if (!c->blocks || !c->hash || !c->page_blocks)
+        return -1;
+    c->nblocks = NR_BLOCKS;
+    return 0;
+}
+
+void block_cache_free(struct cpu *c)
+{
+    free(c->blocks);
+    free(c->hash);
+    free(c->page_blocks);
+}
+
+/* Forget every block (pool exhausted, or a wholesale flush). */
+static void block_cache_flush(struct cpu *c)
+{
+    memset(c->hash, 0, (sizeof *c->hash) << HASH_BITS);
+    memset(c->page_blocks, 0, NR_PAGES * sizeof *c->page_blocks);
+    for (unsigned k = 0; k < c->nblocks; k++)
+        c->blocks[k].valid = false;
+    c->free_list = NULL;
+    c->dead_list = NULL;
+    c->next_free = 0;
+    if (c->cur_block)
+        c->stop_block = true;
+}
+
+static void hash_remove(struct cpu *c, struct block *b)
+{
+    struct block **pp = &c->hash[block_hash(b->phys, b->mode)];
+    while (*pp && *pp != b)
+        pp = &(*pp)->hash_next;
+    if (*pp)
+        *pp = b->hash_next;
+}
+
+void code_page_written(struct cpu *c, uint64_t phys_page)
+{
+    if (phys_page >= (1ull << 32))
+        return;
+    struct block **head = &c->page_blocks[phys_page >> 12];
+    struct block *b = *head;
+    *head = NULL;
+    while (b) {
+        struct block *next = b->page_next;
+        hash_remove(c, b);
+        b->valid = false;
+        if (b == c->cur_block)
+            c->stop_block = true;   /* self-modifying: leave it after this insn */
+        b->page_next = c->dead_list;
+        c->dead_list = b;
+        b = next;
+    }
+}
+
+void cpu_invalidate_code(struct cpu *c, uint64_t gpa, uint64_t len)
+{
+    if (!len)
+        return;
+    for (uint64_t p = gpa & ~0xfffull; p < gpa + len; p += 0x1000)
+        code_page_written(c, p);
+}
+
+/* Called between blocks: recycle what invalidation killed. */
+void block_reclaim(struct cpu *c)
+{
+    while (c->dead_list) {
+        struct block *b = c->dead_list;
+        c->dead_list = b->page_next;
+        b->hash_next = c->free_list;
+        c->free_list = b;
+    }
+}
+
+static struct block *block_alloc(struct cpu *c)
+{
+    struct block *b;
+    if (c->free_list) {
+        b = c->free_list;
+        c->free_list = b->hash_next;
+        return b;
+    }
+    if (c->next_free == c->nblocks) {
+        block_cache_flush(c);
+        if (c->cur_block)   /* still executing: cannot reuse its memory yet */
+            return NULL;
+    }
+    return &c->blocks[c->next_free++];
+}
+
+/* Drop TLB write entries for a page that now holds code, so that the next
+ * write takes the slow path and invalidates. */
+static void protect_code_page(struct cpu *c, uint64_t phys_page)
+{
+    for (int i = 0; i < TLB_SIZE; i++)
+        if (c->tlb[TLB_WRITE][i].tag != TLB_INVALID &&
+            c->tlb[TLB_WRITE][i].phys == phys_page)
+            c->tlb[TLB_WRITE][i].tag = TLB_INVALID;
+}
+
+/* Decode a block at linear `lin` whose bytes are at host `p` (the rest of
+ * the page), into b.  Stops at a control transfer, the page end or the
+ * code-segment limit.  An instruction that straddles the page end is
+ * decoded from a bounce buffer into a one-instruction uncached block. */
+static void block_decode(struct cpu *c, struct block *b, const uint8_t *p,
+                         uint32_t lin, bool code32)
+{
+    unsigned avail = 0x1000 - (lin & 0xfff);
+    uint32_t limit_left = c->s.seg[S_CS].limit - c->eip;   /* bytes - 1 */
+    unsigned off = 0;
+    b->n = 0;
+    while (b->n < BLOCK_MAX_INSNS) {
+        struct insn *i = &b->insns[b->n];
+        unsigned max = avail - off;
+        if (max > 15)
+            max = 15;
+        if ((uint64_t)limit_left + 1 < (uint64_t)off + max) {
+            /* The code limit cuts the fetch: fault if the insn needs more. */
+            if (off > limit_left)
+                break;
+            max = limit_left + 1 - off;
+        }
+        int len = decode_insn(p + off, (int)max, code32, i);
+        if (len == 0) {
+            if (b->n > 0)
+                break;
+            if (max < 15 && off + max == avail && (uint64_t)limit_left + 1 > max) {
+                b->bytes = 0;   /* straddles the page: caller handles */
+                return;
+            }
+            cpu_fault(c, EXC_GP, 0);   /* past the code-segment limit */
+        }
+        off += (unsigned)len;
+        b->n++;
+        if (insn_ends_block(i) || off >= avail)
+            break;
+    }
+    if (b->n == 0)
+        cpu_fault(c, EXC_GP, 0);
+    b->bytes = (uint16_t)off;
+}
+
+/* The block to run at the current CS:EIP.  `scratch` receives uncached
+ * blocks (MMIO code, page-straddling instructions). */
+struct block *block_lookup(struct cpu *c, struct block *scratch)
+{
+    uint32_t lin = (uint32_t)c->s.seg[S_CS].base + c->eip;
+    bool code32 = c->s.seg[S_CS].db;
+    uint32_t mode = code32;
+    uint64_t phys;
+    if (c->eip > c->s.seg[S_CS].limit)
+        cpu_fault(c, EXC_GP, 0);
+    const uint8_t *p = mmu_fetch_ptr(c, lin, &phys);
+    if (p) {
+        struct block *b = c->hash[block_hash(phys, mode)];
+        for (; b; b = b->hash_next)
+            if (b->phys == phys && b->mode == mode) {
+                if ((uint64_t)c->eip + b->bytes - 1 <= c->s.seg[S_CS].limit)
+                    return b;
+                break;
+            }
+    }
+    /* Fetch the bytes: straight from the page, or byte by byte (MMIO code,
+     * instruction crossing into the next page). */
+    uint8_t buf[16];
+    if (p) {
+        struct block *b = phys < (1ull << 32) ? block_alloc(c) : NULL;
+        if (b) {
+            block_decode(c, b, p, lin, code32);
+            if (b->bytes) {
+                b->phys = phys;
+                b->mode = mode;
+                b->valid = true;
+                unsigned h = block_hash(phys, mode);
+                b->hash_next = c->hash[h];
+                c->hash[h] = b;
+                struct block **ph = &c->page_blocks[phys >> 12];
+                if (!*ph)
+                    protect_code_page(c, phys & ~0xfffull);
+                b->page_next = *ph;
+                *ph = b;
+                return b;
+            }
+            /* give it back */
+            b->hash_next = c->free_list;
+            c->free_list = b;
+        }
+    }
+    /* Fetch only as many bytes as the instruction needs, so that a fault
+     * on the following page is raised only when the instruction reaches it. */
+    unsigned n = 15;
+    if ((uint64_t)c->eip + n - 1 > c->s.seg[S_CS].limit)
+        n = c->s.seg[S_CS].limit - c->eip + 1;
+    int len = 0;
+    for (unsigned k = 0; k < n && len == 0; k++) {
+        buf[k] = (uint8_t)lin_read(c, lin + k, 1);
+        len = decode_insn(buf, (int)k + 1, code32, &scratch->insns[0]);
+    }
+    if (len == 0)
+        cpu_fault(c, EXC_GP, 0);
+    scratch->n = 1;
+    scratch->bytes = (uint16_t)len;
+    scratch->valid = true;
+    return scratch;
+}

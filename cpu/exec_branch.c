@@ -1,0 +1,185 @@
+/* Control transfers: Jcc, JMP/CALL/RET near and far, LOOP/JCXZ, INT n,
+ * INT3, INTO, IRET, BOUND. */
+#include "cpu/exec.h"
+
+HANDLER(exec_jcc)
+{
+    if (cpu_cond(c, i->opc2))
+        cpu_jump_near(c, c->next_eip + i->imm);
+}
+
+HANDLER(exec_jmp_rel)
+{
+    cpu_jump_near(c, c->next_eip + i->imm);
+}
+
+HANDLER(exec_call_rel)
+{
+    uint32_t target = (c->next_eip + i->imm) & (i->osize == 2 ? 0xffff : 0xffffffffu);
+    if (target > c->s.seg[S_CS].limit)
+        cpu_fault(c, EXC_GP, 0);
+    cpu_push(c, c->next_eip, i->osize);
+    c->next_eip = target;
+}
+
+static uint32_t near_target(struct cpu *c, const struct insn *i)
+{
+    uint32_t t = get_E(c, i);
+    return i->osize == 2 ? t & 0xffff : t;
+}
+
+HANDLER(exec_jmp_E)
+{
+    cpu_jump_near(c, near_target(c, i));
+}
+
+HANDLER(exec_call_E)
+{
+    uint32_t t = near_target(c, i);
+    if (t > c->s.seg[S_CS].limit)
+        cpu_fault(c, EXC_GP, 0);
+    cpu_push(c, c->next_eip, i->osize);
+    c->next_eip = t;
+}
+
+/* RET / RET imm16 */
+HANDLER(exec_ret)
+{
+    uint32_t t = cpu_stack_peek(c, 0, i->osize);
+    if (i->osize == 2)
+        t &= 0xffff;
+    if (t > c->s.seg[S_CS].limit)
+        cpu_fault(c, EXC_GP, 0);
+    cpu_set_sp(c, (uint32_t)c->s.gpr[R_ESP] + i->osize + i->imm);
+    c->next_eip = t;
+}
+
+HANDLER(exec_jmp_far)
+{
+    cpu_far_jump(c, (uint16_t)i->imm2, i->imm, i->osize, false);
+}
+
+HANDLER(exec_call_far)
+{
+    cpu_far_jump(c, (uint16_t)i->imm2, i->imm, i->osize, true);
+}
+
+static void far_ptr(struct cpu *c, const struct insn *i, uint16_t *sel,
+                    uint32_t *off)
+{
+    if (i->mod == 3)
+        cpu_fault(c, EXC_UD, NO_ERR);
+    uint32_t ea = insn_ea(c, i);
+    *off = mem_read(c, i->seg, ea, i->osize);
+    uint32_t ea2 = ea + i->osize;
+    if (i->asize == 2)
+        ea2 &= 0xffff;
+    *sel = (uint16_t)mem_read(c, i->seg, ea2, 2);
+}
+
+HANDLER(exec_jmp_far_E)
+{
+    uint16_t sel;
+    uint32_t off;
+    far_ptr(c, i, &sel, &off);
+    cpu_far_jump(c, sel, off, i->osize, false);
+}
+
+HANDLER(exec_call_far_E)
+{
+    uint16_t sel;
+    uint32_t off;
+    far_ptr(c, i, &sel, &off);
+    cpu_far_jump(c, sel, off, i->osize, true);
+}
+
+HANDLER(exec_retf)
+{
+    cpu_far_return(c, i->osize, (uint16_t)i->imm, false);
+}
+
+HANDLER(exec_iret)
+{
+    cpu_far_return(c, i->osize, 0, true);
+}
+
+/* LOOP/LOOPE/LOOPNE: opc2 0 LOOPNE, 1 LOOPE, 2 LOOP.  The counter is CX or
+ * ECX by address size. */
+HANDLER(exec_loop)
+{
+    uint32_t cx = i->asize == 2 ? (uint16_t)(c->s.gpr[R_ECX] - 1)
+                                : (uint32_t)c->s.gpr[R_ECX] - 1;
+    set_reg(c, R_ECX, cx, i->asize);
+    bool take = cx != 0;
+    if (i->opc2 == 0)
+        take = take && !cpu_cond(c, 4);
+    else if (i->opc2 == 1)
+        take = take && cpu_cond(c, 4);
+    if (take)
+        cpu_jump_near(c, c->next_eip + i->imm);
+}
+
+HANDLER(exec_jcxz)
+{
+    if (get_reg(c, R_ECX, i->asize) == 0)
+        cpu_jump_near(c, c->next_eip + i->imm);
+}
+
+static void soft_int(struct cpu *c, int vec)
+{
+    /* virtual-8086 mode without VME: INT n faults unless IOPL is 3 */
+    if ((c->s.rflags & F_VM) && ((c->s.rflags >> 12) & 3) < 3)
+        cpu_fault(c, EXC_GP, 0);
+    c->fault_depth = 1;
+    c->exc_first = -1;
+    cpu_deliver(c, vec, NO_ERR, true, c->next_eip);
+    c->fault_depth = 0;
+}
+
+HANDLER(exec_int)
+{
+    soft_int(c, (int)i->imm);
+}
+
+HANDLER(exec_int3)
+{
+    (void)i;
+    c->fault_depth = 1;
+    c->exc_first = -1;
+    cpu_deliver(c, EXC_BP, NO_ERR, true, c->next_eip);
+    c->fault_depth = 0;
+}
+
+HANDLER(exec_into)
+{
+    (void)i;
+    if (cpu_cond(c, 0)) {
+        c->fault_depth = 1;
+        c->exc_first = -1;
+        cpu_deliver(c, EXC_OF, NO_ERR, true, c->next_eip);
+        c->fault_depth = 0;
+    }
+}
+
+HANDLER(exec_bound)
+{
+    if (i->mod == 3)
+        cpu_fault(c, EXC_UD, NO_ERR);
+    unsigned sz = i->osize;
+    uint32_t ea = insn_ea(c, i);
+    int32_t lo, hi, v;
+    uint32_t ea2 = ea + sz;
+    if (i->asize == 2)
+        ea2 &= 0xffff;
+    if (sz == 2) {
+        lo = (int16_t)mem_read(c, i->seg, ea, 2);
+        hi = (int16_t)mem_read(c, i->seg, ea2, 2);
+        v = (int16_t)get_reg(c, i->reg, 2);
+    } else {
+        lo = (int32_t)mem_read(c, i->seg, ea, 4);
+        hi = (int32_t)mem_read(c, i->seg, ea2, 4);
+        v = (int32_t)get_reg(c, i->reg, 4);
+    }
+    if (v < lo || v > hi)
+        cpu_fault(c, EXC_BR, NO_ERR);
+}

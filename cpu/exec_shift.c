@@ -1,0 +1,123 @@
+/* Shifts and rotates (group 2), SHLD and SHRD.  Flags as Intel processors
+ * produce them; the SDM leaves OF undefined for counts above 1 and AF for
+ * all shifts, which tests mask. */
+#include "cpu/exec.h"
+
+static uint32_t shift_count(struct cpu *c, const struct insn *i)
+{
+    return (i->imm2 ? (uint32_t)c->s.gpr[R_ECX] : i->imm) & 31;
+}
+
+HANDLER(exec_shift)
+{
+    unsigned sz = i->osize, bits = sz * 8;
+    uint32_t mask = sz == 4 ? 0xffffffffu : (1u << bits) - 1;
+    uint32_t msb = 1u << (bits - 1);
+    uint32_t cnt = shift_count(c, i);
+    uint32_t a = get_E(c, i) & mask, r;
+    bool cf, of;
+    if (cnt == 0)
+        return;
+    uint32_t f = lf_arith(c);
+    switch (i->opc2) {
+    case 0: {   /* ROL */
+        unsigned n = cnt % bits;
+        r = n ? ((a << n) | (a >> (bits - n))) & mask : a;
+        cf = r & 1;
+        of = !!(r & msb) ^ cf;
+        goto rotate;
+    }
+    case 1: {   /* ROR */
+        unsigned n = cnt % bits;
+        r = n ? ((a >> n) | (a << (bits - n))) & mask : a;
+        cf = !!(r & msb);
+        of = !!(r & msb) ^ !!(r & (msb >> 1));
+        goto rotate;
+    }
+    case 2: {   /* RCL: rotate through CF, a (bits+1)-bit rotate */
+        unsigned n = sz == 4 ? cnt : cnt % (bits + 1);
+        uint64_t v = ((uint64_t)(f & F_CF) << bits) | a;
+        for (unsigned k = 0; k < n; k++)
+            v = ((v << 1) | (v >> bits)) & ((2ull << bits) - 1);
+        r = (uint32_t)v & mask;
+        cf = (v >> bits) & 1;
+        of = !!(r & msb) ^ cf;
+        goto rotate;
+    }
+    case 3: {   /* RCR */
+        unsigned n = sz == 4 ? cnt : cnt % (bits + 1);
+        uint64_t v = ((uint64_t)(f & F_CF) << bits) | a;
+        for (unsigned k = 0; k < n; k++)
+            v = ((v >> 1) | ((v & 1) << bits)) & ((2ull << bits) - 1);
+        r = (uint32_t)v & mask;
+        cf = (v >> bits) & 1;
+        of = !!(r & msb) ^ !!(r & (msb >> 1));
+        goto rotate;
+    }
+    case 4:
+    case 6: {   /* SHL/SAL */
+        uint64_t v = (uint64_t)a << cnt;
+        r = (uint32_t)v & mask;
+        cf = (v >> bits) & 1;
+        of = !!(r & msb) ^ cf;
+        break;
+    }
+    case 5:     /* SHR */
+        r = cnt >= 32 ? 0 : a >> cnt;
+        cf = (a >> (cnt - 1)) & 1;
+        of = !!(a & msb);
+        break;
+    default: {  /* SAR */
+        int64_t s = sz == 1 ? (int8_t)a : sz == 2 ? (int16_t)a : (int32_t)a;
+        r = (uint32_t)(s >> cnt) & mask;
+        cf = (s >> (cnt - 1)) & 1;
+        of = false;
+        break;
+    }
+    }
+    set_E(c, i, r);
+    lf_expl(c, bits, r, (cf ? F_CF : 0) | (of ? F_OF : 0));
+    return;
+rotate:
+    set_E(c, i, r);
+    /* rotates leave SF, ZF, AF and PF alone */
+    f = (f & ~(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
+    cpu_set_eflags(c, f, F_ARITH);
+}
+
+static void double_shift(struct cpu *c, const struct insn *i, bool left)
+{
+    unsigned sz = i->osize, bits = sz * 8;
+    uint32_t cnt = shift_count(c, i);
+    if (cnt == 0)
+        return;
+    uint64_t d = get_E(c, i), s = get_reg(c, i->reg, sz), r;
+    bool cf;
+    if (left) {
+        /* 16-bit counts above 16 use the 48-bit value d:s:d (Intel). */
+        uint64_t v = sz == 2 ? (d << 32) | (s << 16) | d : (d << bits) | s;
+        unsigned total = sz == 2 ? 48 : 64;
+        uint64_t sh = v << cnt;
+        r = (sh >> (total - bits)) & ((1ull << bits) - 1);
+        cf = (v >> (total - cnt)) & 1;
+    } else {
+        /* counts above 16 for 16-bit operands are undefined */
+        uint64_t full = (s << bits) | d;
+        r = (full >> cnt) & ((1ull << bits) - 1);
+        cf = (full >> (cnt - 1)) & 1;
+    }
+    uint32_t msb = 1u << (bits - 1);
+    bool of = ((uint32_t)r ^ (uint32_t)d) & msb;
+    set_E(c, i, (uint32_t)r);
+    lf_expl(c, bits, (uint32_t)r, (cf ? F_CF : 0) | (of ? F_OF : 0));
+}
+
+HANDLER(exec_shld)
+{
+    double_shift(c, i, true);
+}
+
+HANDLER(exec_shrd)
+{
+    double_shift(c, i, false);
+}

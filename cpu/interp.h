@@ -1,0 +1,356 @@
+/* Private to the interpreter (the .c files of cpu/): the CPU structure, decoded
+ * instructions and blocks, lazy flags, the software TLB and the inline
+ * memory access paths.  Nothing outside cpu/ includes this. */
+#ifndef CPU_INTERP_H
+#define CPU_INTERP_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "cpu/cpu.h"
+#include "cpu/state.h"
+
+struct cpu_model;
+struct logger;
+struct cpu;
+struct insn;
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+typedef void (*insn_fn)(struct cpu *c, const struct insn *i);
+
+#define NO_REG 0xff
+
+/* One decoded instruction.  Handlers are chosen at decode time per form
+ * (operation, operand size, register or memory); the fields below are what
+ * the handler needs, nothing is re-decoded at execution. */
+struct insn {
+    insn_fn fn;
+    uint8_t len;
+    uint8_t osize;     /* operand size in bytes: 1, 2, 4 */
+    uint8_t asize;     /* address size: 2 or 4 */
+    uint8_t seg;       /* segment of the memory operand (override applied) */
+    uint8_t rep;       /* 0, 0xf2 (REPNE) or 0xf3 (REP/REPE) */
+    uint8_t mod;       /* ModRM mod (3 = register operand) */
+    uint8_t reg;       /* ModRM reg: register number, or byte offset for 8-bit */
+    uint8_t rm;        /* ModRM rm register (mod 3), same encoding as reg */
+    uint8_t base, index, scale;   /* effective address; NO_REG if absent */
+    uint8_t opc2;      /* secondary info: condition code, group op, ... */
+    uint8_t lock;
+    uint8_t ends;      /* control transfer: last instruction of a block */
+    uint16_t op;       /* opcode: 0x00-0xff, 0x100-0x1ff for 0F xx */
+    uint32_t disp;
+    uint32_t imm;
+    uint32_t imm2;     /* far pointer selector, ENTER level */
+};
+
+#define BLOCK_MAX_INSNS 32
+
+/* A run of decoded instructions starting at one guest-physical address,
+ * ending at a control transfer, a page end or BLOCK_MAX_INSNS.  Blocks never
+ * span pages, so a write to a page drops exactly the blocks on that page. */
+struct block {
+    uint64_t phys;          /* guest-physical address of the first byte */
+    uint32_t mode;          /* decode mode key (CS.D, ...) */
+    uint16_t n;             /* instructions */
+    uint16_t bytes;         /* bytes covered */
+    bool valid;
+    struct block *hash_next;
+    struct block *page_next;
+    struct insn insns[BLOCK_MAX_INSNS];
+};
+
+/* Lazy flags: the last flag-setting operation, its size and operands; the
+ * arithmetic flags are computed only when read. */
+enum lf_op {
+    LF_NONE,     /* arithmetic flags are in eflags as they are */
+    LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC,
+    LF_EXPL,     /* SF/ZF/PF from res; CF/OF/AF explicit in aux */
+};
+
+struct lazy_flags {
+    uint32_t op;
+    uint32_t bits;     /* operand width: 8, 16, 32 */
+    uint32_t res, a, b;
+    uint32_t aux;      /* carry in (ADC/SBB), old CF (INC/DEC), flags (EXPL) */
+};
+
+/* Software TLB: linear page -> host pointer for RAM/ROM, per access kind. */
+#define TLB_SIZE 256
+enum { TLB_READ, TLB_WRITE, TLB_EXEC };
+struct tlb_entry {
+    uint64_t tag;        /* linear page address, or TLB_INVALID */
+    uintptr_t addend;    /* host address = linear + addend */
+    uint64_t phys;       /* guest-physical page (code-write tracking) */
+};
+#define TLB_INVALID 1u   /* never a page-aligned address */
+
+/* A segment's valid offset range per access kind: an access of size n at
+ * offset o is allowed iff lo <= o && o + n - 1 <= hi.  Expand-down and
+ * "no access" (lo > hi) fall out of the same two compares. */
+struct seg_range {
+    uint32_t lo, hi;
+};
+
+struct cpu {
+    struct x86_state s;
+    struct lazy_flags lf;
+    uint32_t eip;          /* current instruction (mirrors s.rip during runs) */
+    uint32_t next_eip;
+    uint32_t ip_mask;      /* 0xffff for 16-bit code, 0xffffffff for 32-bit */
+    uint8_t cpl;
+    bool stop_block;       /* end the current block after this instruction */
+    bool stop_request;     /* cpu_request_stop() */
+    bool halted;
+    bool shutdown;
+    uint8_t shadow;        /* interrupt shadow after STI / MOV SS */
+    bool single_step;
+    bool trace;            /* -d exec/cpu: one instruction at a time */
+    int nbps;
+    uint64_t bps[4];
+    bool debug_hit;
+
+    struct seg_range rng[6][2];   /* [seg][0 read, 1 write] */
+
+    struct tlb_entry tlb[3][TLB_SIZE];
+
+    uint64_t icount;
+    const struct insn *cur_insn;
+    struct block *cur_block;
+    jmp_buf fault_jmp;
+    int fault_depth;       /* nonzero while delivering an event */
+    int exc_first;         /* vector being delivered (-1: external interrupt) */
+    int exc_vec, exc_err;  /* the fault being unwound */
+
+    /* block cache */
+    struct block *blocks;          /* pool */
+    unsigned nblocks, next_free;
+    struct block *free_list;
+    struct block *dead_list;       /* invalidated, freed at a block boundary */
+    struct block **hash;           /* by physical address + mode */
+    struct block **page_blocks;    /* per 4 KiB physical page below 4 GiB */
+    uint64_t cr3_seen;
+
+    struct cpu_bus bus;
+    const struct cpu_model *model;
+    struct logger *log;
+    uint64_t tsc_offset;
+    uint32_t unimp_logged[8];      /* bitmap of opcodes already logged */
+};
+
+/* ---- faults ---- */
+#define EXC_DE 0
+#define EXC_DB 1
+#define EXC_NMI 2
+#define EXC_BP 3
+#define EXC_OF 4
+#define EXC_BR 5
+#define EXC_UD 6
+#define EXC_NM 7
+#define EXC_DF 8
+#define EXC_TS 10
+#define EXC_NP 11
+#define EXC_SS 12
+#define EXC_GP 13
+#define EXC_PF 14
+#define EXC_MF 16
+#define EXC_AC 17
+#define NO_ERR (-1)
+
+/* Raise an exception for the current instruction: unwinds to the run loop
+ * with EIP at the faulting instruction. */
+__attribute__((noreturn)) void cpu_fault(struct cpu *c, int vec, int err);
+/* Deliver an interrupt/exception now (from the run loop or INT n). */
+void cpu_deliver(struct cpu *c, int vec, int err, bool soft, uint32_t ret_eip);
+
+/* ---- flags (cpu/flags.c) ---- */
+uint32_t lf_arith(const struct cpu *c);          /* the six arithmetic flags */
+bool lf_cf(const struct cpu *c);
+bool cpu_cond(const struct cpu *c, unsigned cc); /* Jcc/SETcc/CMOVcc cc 0..15 */
+uint32_t cpu_get_eflags(const struct cpu *c);
+/* Write EFLAGS bits selected by mask (arithmetic flags become eager). */
+void cpu_set_eflags(struct cpu *c, uint32_t val, uint32_t mask);
+
+static inline void lf_set(struct cpu *c, uint32_t op, uint32_t bits,
+                          uint32_t res, uint32_t a, uint32_t b)
+{
+    c->lf.op = op;
+    c->lf.bits = bits;
+    c->lf.res = res;
+    c->lf.a = a;
+    c->lf.b = b;
+}
+
+/* CF/OF/AF given explicitly, SF/ZF/PF from res. */
+static inline void lf_expl(struct cpu *c, uint32_t bits, uint32_t res,
+                           uint32_t cf_of_af)
+{
+    c->lf.op = LF_EXPL;
+    c->lf.bits = bits;
+    c->lf.res = res;
+    c->lf.aux = cf_of_af;
+}
+
+/* ---- registers ---- */
+static inline uint8_t *reg8p(struct cpu *c, unsigned off)
+{
+    return (uint8_t *)c->s.gpr + off;
+}
+/* ModRM register number (0-7) to its byte offset in s.gpr for 8-bit use. */
+static inline unsigned reg8_off(unsigned r)
+{
+    return (r & 3) * 8 + (r >> 2);
+}
+static inline uint32_t get_reg(struct cpu *c, unsigned r, unsigned size)
+{
+    if (size == 1)
+        return *reg8p(c, r);
+    if (size == 2)
+        return (uint16_t)c->s.gpr[r];
+    return (uint32_t)c->s.gpr[r];
+}
+static inline void set_reg(struct cpu *c, unsigned r, uint32_t v, unsigned size)
+{
+    if (size == 1)
+        *reg8p(c, r) = (uint8_t)v;
+    else if (size == 2)
+        c->s.gpr[r] = (c->s.gpr[r] & ~(uint64_t)0xffff) | (uint16_t)v;
+    else
+        c->s.gpr[r] = v;
+}
+
+/* ---- memory (cpu/mmu.c holds the slow paths) ---- */
+uint32_t mem_read_slow(struct cpu *c, int seg, uint32_t off, unsigned size);
+void mem_write_slow(struct cpu *c, int seg, uint32_t off, uint32_t val,
+                    unsigned size);
+__attribute__((noreturn)) void seg_fault(struct cpu *c, int seg);
+void tlb_flush(struct cpu *c);
+/* Linear -> host pointer for a fetch of `len` bytes within one page, or NULL
+ * (and *phys set) for code outside RAM/ROM.  Faults as an instruction fetch. */
+const uint8_t *mmu_fetch_ptr(struct cpu *c, uint32_t lin, uint64_t *phys);
+/* Linear read/write used by descriptor-table and TSS accesses (CPL 0). */
+uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size);
+void lin_write(struct cpu *c, uint32_t lin, uint32_t val, unsigned size);
+/* Physical page written: drop decoded code on it. */
+void code_page_written(struct cpu *c, uint64_t phys_page);
+
+static inline bool seg_ok(const struct cpu *c, int seg, int w, uint32_t off,
+                          unsigned size)
+{
+    const struct seg_range *r = &c->rng[seg][w];
+    return off >= r->lo && off + (size - 1) <= r->hi && off + (size - 1) >= off;
+}
+
+static inline uint32_t mem_read(struct cpu *c, int seg, uint32_t off,
+                                unsigned size)
+{
+    if (likely(seg_ok(c, seg, 0, off, size))) {
+        uint32_t lin = (uint32_t)c->s.seg[seg].base + off;
+        const struct tlb_entry *e = &c->tlb[TLB_READ][(lin >> 12) & (TLB_SIZE - 1)];
+        if (likely(e->tag == (lin & ~0xfffu) && (lin & 0xfff) <= 0x1000 - size)) {
+            const uint8_t *p = (const uint8_t *)(e->addend + lin);
+            uint32_t v = 0;
+            memcpy(&v, p, size);   /* little-endian host */
+            return v;
+        }
+    }
+    return mem_read_slow(c, seg, off, size);
+}
+
+static inline void mem_write(struct cpu *c, int seg, uint32_t off, uint32_t val,
+                             unsigned size)
+{
+    if (likely(seg_ok(c, seg, 1, off, size))) {
+        uint32_t lin = (uint32_t)c->s.seg[seg].base + off;
+        const struct tlb_entry *e = &c->tlb[TLB_WRITE][(lin >> 12) & (TLB_SIZE - 1)];
+        if (likely(e->tag == (lin & ~0xfffu) && (lin & 0xfff) <= 0x1000 - size)) {
+            memcpy((uint8_t *)(e->addend + lin), &val, size);
+            return;
+        }
+    }
+    mem_write_slow(c, seg, off, val, size);
+}
+
+/* Check that a write would succeed (for instructions that must not fault
+ * half-way, e.g. before committing a register). */
+void mem_probe_write(struct cpu *c, int seg, uint32_t off, unsigned size);
+
+/* Effective address of a memory operand (segment offset). */
+static inline uint32_t insn_ea(const struct cpu *c, const struct insn *i)
+{
+    uint32_t ea = i->disp;
+    if (i->base != NO_REG)
+        ea += (uint32_t)c->s.gpr[i->base];
+    if (i->index != NO_REG)
+        ea += (uint32_t)c->s.gpr[i->index] << i->scale;
+    if (i->asize == 2)
+        ea &= 0xffff;
+    return ea;
+}
+
+/* Operand E (ModRM rm) of the instruction's size, register or memory. */
+static inline uint32_t get_E(struct cpu *c, const struct insn *i)
+{
+    if (i->mod == 3)
+        return get_reg(c, i->rm, i->osize);
+    return mem_read(c, i->seg, insn_ea(c, i), i->osize);
+}
+static inline void set_E(struct cpu *c, const struct insn *i, uint32_t v)
+{
+    if (i->mod == 3)
+        set_reg(c, i->rm, v, i->osize);
+    else
+        mem_write(c, i->seg, insn_ea(c, i), v, i->osize);
+}
+
+/* ---- stack ---- */
+static inline uint32_t sp_mask(const struct cpu *c)
+{
+    return c->s.seg[S_SS].db ? 0xffffffffu : 0xffffu;
+}
+void cpu_push(struct cpu *c, uint32_t v, unsigned size);
+uint32_t cpu_pop(struct cpu *c, unsigned size);
+/* Read stack slot n (0 = top) without popping, for instructions that
+ * must not change ESP before they can no longer fault. */
+uint32_t cpu_stack_peek(struct cpu *c, unsigned off, unsigned size);
+void cpu_set_sp(struct cpu *c, uint32_t sp);
+
+/* ---- segments and modes (cpu/exec_system.c) ---- */
+void seg_update_ranges(struct cpu *c, int seg);
+void cpu_mode_changed(struct cpu *c);   /* CR0/CS/SS changed: masks, cpl */
+/* MOV/POP to a segment register, with protected-mode checks. */
+void load_seg(struct cpu *c, int seg, uint16_t sel);
+void cpu_far_jump(struct cpu *c, uint16_t sel, uint32_t eip, unsigned osize,
+                  bool call);
+void cpu_far_return(struct cpu *c, unsigned osize, uint16_t extra, bool iret);
+static inline bool pmode(const struct cpu *c)
+{
+    return (c->s.cr0 & CR0_PE) && !(c->s.rflags & F_VM);
+}
+
+/* Jump within the code segment: checks the limit (#GP) and sets next_eip. */
+static inline void cpu_jump_near(struct cpu *c, uint32_t target)
+{
+    target &= c->ip_mask;
+    if (unlikely(target > c->s.seg[S_CS].limit))
+        cpu_fault(c, EXC_GP, 0);
+    c->next_eip = target;
+}
+
+/* ---- decode (cpu/decode.c) ---- */
+/* Decode one instruction from `bytes` (at most `max`, and no further than
+ * the code limit allows) in the given mode; returns its length, or 0 if the
+ * bytes ran out (instruction continues past max).  Never fails otherwise:
+ * an invalid opcode decodes to a #UD handler. */
+int decode_insn(const uint8_t *bytes, int max, bool code32, struct insn *i);
+bool insn_ends_block(const struct insn *i);
+const char *insn_mnemonic(const struct insn *i);
+
+/* ---- handler families ---- */
+void exec_invalid(struct cpu *c, const struct insn *i);
+void log_unimp_opcode(struct cpu *c, const struct insn *i);
+
+#endif

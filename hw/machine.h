@@ -1,0 +1,160 @@
+/* The machine core: guest RAM, the physical memory map, I/O-port and MMIO
+ * dispatch, IRQ lines, the virtual clock with its timers, and the requests a
+ * device can make of the run loop (exit, reset).
+ *
+ * Devices register here and know nothing of the engine that runs the CPU.
+ * There is no global state: several machines may live in one process. */
+#ifndef HW_MACHINE_H
+#define HW_MACHINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "debug/log.h"
+
+struct machine;
+
+typedef uint64_t (*mmio_read_fn)(void *opaque, uint64_t offset, unsigned size);
+typedef void (*mmio_write_fn)(void *opaque, uint64_t offset, uint64_t val,
+                              unsigned size);
+typedef uint32_t (*pio_read_fn)(void *opaque, uint16_t port, unsigned size);
+typedef void (*pio_write_fn)(void *opaque, uint16_t port, uint32_t val,
+                             unsigned size);
+
+enum mem_kind { MEM_RAM, MEM_ROM, MEM_MMIO };
+
+/* One entry of the physical memory map.  RAM and ROM have host memory that
+ * both engines access directly (kvm maps it into the guest; ROM read-only). */
+struct mem_region {
+    uint64_t gpa, size;
+    enum mem_kind kind;
+    uint8_t *host;             /* RAM/ROM backing, NULL for MMIO */
+    mmio_read_fn read;
+    mmio_write_fn write;
+    void *opaque;
+    const char *name;
+};
+
+#define MACHINE_MAX_REGIONS 64
+#define MACHINE_NR_IRQS 24
+
+/* Create a machine with `ram_size` bytes of RAM at guest physical 0 (RAM
+ * that would overlap the PCI hole below 4 GiB is placed above 4 GiB, as a
+ * PC does).  Returns NULL and fills err on failure. */
+struct machine *machine_new(uint64_t ram_size, char *err, size_t errlen);
+void machine_free(struct machine *m);
+
+uint64_t machine_ram_size(const struct machine *m);
+struct logger *machine_logger(struct machine *m);
+
+/* Map a ROM image: the bytes are copied into a host mapping the guest can
+ * read and execute but not write (writes are ignored, logged as unimp). */
+int machine_add_rom(struct machine *m, uint64_t gpa, const void *data,
+                    uint64_t size, const char *name);
+int machine_add_mmio(struct machine *m, uint64_t gpa, uint64_t size,
+                     mmio_read_fn rd, mmio_write_fn wr, void *opaque,
+                     const char *name);
+/* Claim `count` consecutive ports.  Handlers get the port accessed and the
+ * access size (1, 2 or 4).  Fails if any port is already claimed. */
+int machine_add_pio(struct machine *m, uint16_t port, unsigned count,
+                    pio_read_fn rd, pio_write_fn wr, void *opaque,
+                    const char *name);
+
+/* The memory map, sorted by address, for engines and debuggers. */
+int machine_regions(const struct machine *m, const struct mem_region **out);
+const struct mem_region *machine_find_region(const struct machine *m,
+                                             uint64_t gpa);
+/* Host pointer to guest-physical `gpa` if it is RAM (or ROM when !write),
+ * valid to the end of its region; NULL otherwise. */
+uint8_t *machine_gpa_ptr(struct machine *m, uint64_t gpa, bool write);
+
+/* Dispatch, used by both engines.  Unclaimed ports read as all ones and
+ * ignore writes; unmapped memory reads as all ones.  Sizes 1/2/4 (pio) and
+ * 1/2/4/8 (memory).  Accesses to RAM through machine_mem_* notify the
+ * code-write hook (below). */
+uint32_t machine_pio_read(struct machine *m, uint16_t port, unsigned size);
+void machine_pio_write(struct machine *m, uint16_t port, uint32_t val,
+                       unsigned size);
+uint64_t machine_mem_read(struct machine *m, uint64_t gpa, unsigned size);
+void machine_mem_write(struct machine *m, uint64_t gpa, uint64_t val,
+                       unsigned size);
+/* Bulk copy for loaders and DMA; returns -1 if any byte is outside RAM/ROM
+ * (is_write to ROM is allowed only before the machine runs: loaders). */
+int machine_mem_rw(struct machine *m, uint64_t gpa, void *buf, size_t len,
+                   bool is_write);
+
+/* The engine's hook told of device/loader writes into RAM, so that the
+ * interpreter can drop decoded code (the kvm engine leaves it NULL). */
+void machine_set_ram_write_hook(struct machine *m,
+                                void (*fn)(void *opaque, uint64_t gpa,
+                                           uint64_t len),
+                                void *opaque);
+
+/* ---- Interrupts ----
+ * IRQ lines 0..MACHINE_NR_IRQS-1 go to the interrupt controller model that
+ * the board registers; the CPU side asks the controller for a vector. */
+struct intc_ops {
+    void (*set_irq)(void *opaque, int irq, int level);
+    bool (*pending)(void *opaque);     /* an INTR is asserted to the CPU */
+    int (*ack)(void *opaque);          /* INTA cycle: the vector */
+};
+void machine_set_intc(struct machine *m, const struct intc_ops *ops,
+                      void *opaque);
+void machine_set_irq(struct machine *m, int irq, int level);
+bool machine_intr_pending(struct machine *m);
+int machine_intr_ack(struct machine *m);   /* -1 if nothing pending */
+
+/* The engine's kick: called when a device raises INTR or asks the run loop
+ * to stop, so that a running vCPU returns promptly (may be called from a
+ * signal-free context only; both engines run on one thread for now). */
+void machine_set_kick(struct machine *m, void (*fn)(void *opaque),
+                      void *opaque);
+void machine_kick(struct machine *m);
+
+/* ---- Virtual clock and timers ----
+ * Nanoseconds since machine creation.  By default it follows the host's
+ * monotonic clock; an engine may install another source (the interpreter's
+ * deterministic mode makes it follow the instruction count). */
+int64_t machine_clock_ns(struct machine *m);
+void machine_set_clock_source(struct machine *m,
+                              int64_t (*fn)(void *opaque), void *opaque);
+
+typedef void (*timer_cb)(void *opaque);
+struct timer;
+struct timer *timer_new(struct machine *m, timer_cb cb, void *opaque);
+void timer_free(struct timer *t);
+void timer_mod(struct timer *t, int64_t deadline_ns);   /* absolute */
+void timer_del(struct timer *t);
+bool timer_pending(const struct timer *t);
+/* Earliest armed deadline, or INT64_MAX if none. */
+int64_t machine_next_deadline(const struct machine *m);
+/* Run every timer whose deadline has passed. */
+void machine_run_timers(struct machine *m);
+
+/* ---- Requests to the run loop ---- */
+enum machine_request {
+    REQ_NONE = 0,
+    REQ_EXIT,        /* end tandem with machine_exit_status() */
+    REQ_RESET,       /* system reset (keyboard controller, triple fault) */
+    REQ_SHUTDOWN,    /* power off: exit status 0 */
+};
+void machine_request(struct machine *m, enum machine_request r, int status);
+enum machine_request machine_pending_request(const struct machine *m);
+int machine_exit_status(const struct machine *m);
+void machine_clear_request(struct machine *m);
+
+/* Things that must run at reset (devices), in registration order. */
+void machine_add_reset_handler(struct machine *m, void (*fn)(void *opaque),
+                               void *opaque);
+void machine_reset_devices(struct machine *m);
+
+/* Things that poll host input (serial stdin) from the run loop; each returns
+ * a host fd to wait on (or -1) and is called when it is readable. */
+void machine_add_poll(struct machine *m, int fd, void (*fn)(void *opaque),
+                      void *opaque);
+/* Wait until the next timer deadline, host input, or `max_ns`, then serve
+ * what is ready (the run loop calls this while the vCPU halts). */
+void machine_wait(struct machine *m, int64_t max_ns);
+
+#endif

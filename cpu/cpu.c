@@ -290,13 +290,16 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
 
         struct block *b = block_lookup(c, &scratch);
         uint64_t n = b->n;
-        bool one = c->trace || c->single_step || c->shadow || c->nbps;
+        bool one = c->trace || c->single_step || c->shadow || c->nbps ||
+                   (c->s.rflags & F_TF);
         if (one || n > end - c->icount)
             n = one ? 1 : end - c->icount;
         c->shadow = 0;
         c->cur_block = b;
         const struct insn *i = b->insns;
         const struct insn *stop = i + n;
+        bool tf = c->s.rflags & F_TF;
+        c->delivered = false;
         for (; i < stop; i++) {
             c->cur_insn = i;
             c->next_eip = c->eip + i->len;
@@ -313,6 +316,14 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
         c->icount += (uint64_t)(i - b->insns);
         c->cur_block = NULL;
         stepped = true;
+        if (unlikely(tf) && !c->delivered) {
+            /* single-step trap after an instruction that began with TF=1 */
+            c->s.dr[6] |= 0x4000;   /* BS */
+            c->fault_depth = 1;
+            c->exc_first = -1;
+            cpu_deliver(c, EXC_DB, NO_ERR, false, c->eip);
+            c->fault_depth = 0;
+        }
     }
     c->s.rip = c->eip;
     return why;

@@ -270,7 +270,7 @@ static void decode_0f(struct dec *d, struct insn *i, unsigned op, bool *lockable
             size_E(i, d, 1);
             i->opc2 = op & 15;
             i->fn = exec_setcc;
-        } else if (op >= 0xc8) {
+        } else if (op >= 0xc8 && op <= 0xcf) {
             i->rm = op & 7;
             i->fn = exec_bswap;
         } else {
@@ -572,44 +572,131 @@ bool insn_ends_block(const struct insn *i)
     return i->ends;
 }
 
+/* Mnemonics for tracing, by opcode; groups are resolved by ModRM reg. */
+static const char *const names1[256] = {
+    "add", "add", "add", "add", "add", "add", "push es", "pop es",
+    "or", "or", "or", "or", "or", "or", "push cs", "(0f)",
+    "adc", "adc", "adc", "adc", "adc", "adc", "push ss", "pop ss",
+    "sbb", "sbb", "sbb", "sbb", "sbb", "sbb", "push ds", "pop ds",
+    "and", "and", "and", "and", "and", "and", "(es:)", "daa",
+    "sub", "sub", "sub", "sub", "sub", "sub", "(cs:)", "das",
+    "xor", "xor", "xor", "xor", "xor", "xor", "(ss:)", "aaa",
+    "cmp", "cmp", "cmp", "cmp", "cmp", "cmp", "(ds:)", "aas",
+    [0x40 ... 0x47] = "inc", [0x48 ... 0x4f] = "dec",
+    [0x50 ... 0x57] = "push", [0x58 ... 0x5f] = "pop",
+    "pusha", "popa", "bound", "arpl", "(fs:)", "(gs:)", "(o16/32)", "(a16/32)",
+    "push", "imul", "push", "imul", "insb", "ins", "outsb", "outs",
+    "jo", "jno", "jb", "jae", "je", "jne", "jbe", "ja",
+    "js", "jns", "jp", "jnp", "jl", "jge", "jle", "jg",
+    "grp1", "grp1", "grp1", "grp1", "test", "test", "xchg", "xchg",
+    "mov", "mov", "mov", "mov", "mov sreg", "lea", "mov sreg", "pop",
+    "nop", [0x91 ... 0x97] = "xchg",
+    "cbw", "cwd", "call far", "fwait", "pushf", "popf", "sahf", "lahf",
+    "mov", "mov", "mov", "mov", "movsb", "movs", "cmpsb", "cmps",
+    "test", "test", "stosb", "stos", "lodsb", "lods", "scasb", "scas",
+    [0xb0 ... 0xbf] = "mov",
+    "grp2", "grp2", "ret", "ret", "les", "lds", "mov", "mov",
+    "enter", "leave", "retf", "retf", "int3", "int", "into", "iret",
+    "grp2", "grp2", "grp2", "grp2", "aam", "aad", "salc", "xlat",
+    [0xd8 ... 0xdf] = "(x87)",
+    "loopne", "loope", "loop", "jcxz", "in", "in", "out", "out",
+    "call", "jmp", "jmp far", "jmp", "in", "in", "out", "out",
+    "(lock)", "icebp", "(repne)", "(rep)", "hlt", "cmc", "grp3", "grp3",
+    "clc", "stc", "cli", "sti", "cld", "std", "grp4", "grp5",
+};
+
+static const char *const grp_names[][8] = {
+    { "add", "or", "adc", "sbb", "and", "sub", "xor", "cmp" },           /* 1 */
+    { "rol", "ror", "rcl", "rcr", "shl", "shr", "sal", "sar" },          /* 2 */
+    { "test", "test", "not", "neg", "mul", "imul", "div", "idiv" },      /* 3 */
+    { "inc", "dec", "(bad)", "(bad)", "(bad)", "(bad)", "(bad)", "(bad)" },
+    { "inc", "dec", "call", "call far", "jmp", "jmp far", "push", "(bad)" },
+    { "sldt", "str", "lldt", "ltr", "verr", "verw", "(bad)", "(bad)" },  /* 0f 00 */
+    { "sgdt", "sidt", "lgdt", "lidt", "smsw", "(bad)", "lmsw", "invlpg" },
+};
+
+static const char *name_0f(unsigned op)
+{
+    switch (op) {
+    case 0x06: return "clts";
+    case 0x08: return "invd";
+    case 0x09: return "wbinvd";
+    case 0x0b: return "ud2";
+    case 0x1f: return "nop";
+    case 0x20: case 0x22: return "mov cr";
+    case 0x21: case 0x23: return "mov dr";
+    case 0x30: return "wrmsr";
+    case 0x31: return "rdtsc";
+    case 0x32: return "rdmsr";
+    case 0xa0: case 0xa8: return "push";
+    case 0xa1: case 0xa9: return "pop";
+    case 0xa2: return "cpuid";
+    case 0xa3: return "bt";
+    case 0xa4: case 0xa5: return "shld";
+    case 0xab: return "bts";
+    case 0xac: case 0xad: return "shrd";
+    case 0xaf: return "imul";
+    case 0xb0: case 0xb1: return "cmpxchg";
+    case 0xb2: return "lss";
+    case 0xb3: return "btr";
+    case 0xb4: return "lfs";
+    case 0xb5: return "lgs";
+    case 0xb6: case 0xb7: return "movzx";
+    case 0xba: return "bt*";
+    case 0xbb: return "btc";
+    case 0xbc: return "bsf";
+    case 0xbd: return "bsr";
+    case 0xbe: case 0xbf: return "movsx";
+    case 0xc0: case 0xc1: return "xadd";
+    case 0xc7: return "cmpxchg8b";
+    }
+    if (op >= 0x40 && op <= 0x4f) return "cmovcc";
+    if (op >= 0x80 && op <= 0x8f) return "jcc";
+    if (op >= 0x90 && op <= 0x9f) return "setcc";
+    if (op >= 0xc8 && op <= 0xcf) return "bswap";
+    return "(0f ?)";
+}
+
 const char *insn_mnemonic(const struct insn *i)
 {
-    static const char *const alu[8] = { "add", "or", "adc", "sbb", "and", "sub", "xor", "cmp" };
     unsigned op = i->op;
-    if (op < 0x40 && (op & 7) < 6)
-        return alu[op >> 3];
-    if (op >= 0x70 && op <= 0x7f)
-        return "jcc";
-    if (op >= 0x180 && op <= 0x18f)
-        return "jcc";
-    switch (op) {
-    case 0x80: case 0x81: case 0x83: return "grp1";
-    case 0x88: case 0x89: case 0x8a: case 0x8b: case 0xc6: case 0xc7: return "mov";
-    case 0x8d: return "lea";
-    case 0xe8: return "call";
-    case 0xe9: case 0xeb: return "jmp";
-    case 0xea: return "jmp far";
-    case 0x9a: return "call far";
-    case 0xc3: case 0xc2: return "ret";
-    case 0xcb: case 0xca: return "retf";
-    case 0xcd: return "int";
-    case 0xcf: return "iret";
-    case 0xf4: return "hlt";
-    case 0xe4: case 0xe5: case 0xec: case 0xed: return "in";
-    case 0xe6: case 0xe7: case 0xee: case 0xef: return "out";
-    case 0xa4: case 0xa5: return "movs";
-    case 0xaa: case 0xab: return "stos";
-    case 0xfa: return "cli";
-    case 0xfb: return "sti";
-    case 0x101: return "grp7";
-    case 0x120: case 0x122: return "mov cr";
-    case 0x1a2: return "cpuid";
+    if (op >= 0x100) {
+        if (op == 0x100 || op == 0x101)
+            return grp_names[5 + (op & 1)][i->opc2 & 7];
+        return name_0f(op & 0xff);
     }
-    if (op >= 0xb0 && op <= 0xbf)
-        return "mov";
-    if (op >= 0x50 && op <= 0x5f)
-        return op < 0x58 ? "push" : "pop";
-    if (op >= 0x40 && op <= 0x4f)
-        return op < 0x48 ? "inc" : "dec";
-    return op >= 0x100 ? "(0f op)" : "(op)";
+    int g = -1;
+    if (op >= 0x80 && op <= 0x83) g = 0;
+    else if (op == 0xc0 || op == 0xc1 || (op >= 0xd0 && op <= 0xd3)) g = 1;
+    else if (op == 0xf6 || op == 0xf7) g = 2;
+    else if (op == 0xfe) g = 3;
+    else if (op == 0xff) g = 4;
+    if (g == 1)
+        return grp_names[1][i->opc2 & 7];
+    if (g >= 0) {
+        /* the handler knows the reg field only through opc2 for group 2;
+         * the others are recovered from the handler choice */
+        if (i->fn == exec_inc) return "inc";
+        if (i->fn == exec_dec) return "dec";
+        if (i->fn == exec_not) return "not";
+        if (i->fn == exec_neg) return "neg";
+        if (i->fn == exec_mul) return "mul";
+        if (i->fn == exec_imul1) return "imul";
+        if (i->fn == exec_div) return "div";
+        if (i->fn == exec_idiv) return "idiv";
+        if (i->fn == exec_call_E) return "call";
+        if (i->fn == exec_call_far_E) return "call far";
+        if (i->fn == exec_jmp_E) return "jmp";
+        if (i->fn == exec_jmp_far_E) return "jmp far";
+        if (i->fn == exec_push_E) return "push";
+        if (g == 0) {
+            for (int a = 0; a < 8; a++)
+                for (int f = 0; f < NR_FORMS; f++)
+                    for (int z = 0; z < 3; z++)
+                        if (alu_handlers[a][f][z] == i->fn)
+                            return grp_names[0][a];
+        }
+        if (g == 2) return "test";
+    }
+    return names1[op] ? names1[op] : "(bad)";
 }

@@ -108,13 +108,13 @@ HANDLER(exec_xlat)
 HANDLER(exec_lahf)
 {
     (void)i;
-    *reg8p(c, 4) = (uint8_t)cpu_get_eflags(c);   /* AH */
+    *reg8p(c, reg8_off(4)) = (uint8_t)cpu_get_eflags(c);   /* AH */
 }
 
 HANDLER(exec_sahf)
 {
     (void)i;
-    cpu_set_eflags(c, *reg8p(c, 4), F_CF | F_PF | F_AF | F_ZF | F_SF);
+    cpu_set_eflags(c, *reg8p(c, reg8_off(4)), F_CF | F_PF | F_AF | F_ZF | F_SF);
 }
 
 /* opc2: 0 CLC, 1 STC, 2 CMC, 3 CLD, 4 STD */

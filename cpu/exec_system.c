@@ -503,6 +503,7 @@ void cpu_deliver(struct cpu *c, int vec, int err, bool soft, uint32_t ret_eip)
         longjmp(c->fault_jmp, 2);
     }
     c->halted = false;
+    c->delivered = true;
     if (c->s.cr0 & CR0_PE)
         deliver_prot(c, vec, has_error_code(vec) ? err : NO_ERR, soft, ret_eip);
     else

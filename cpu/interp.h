@@ -107,6 +107,7 @@ struct cpu {
     bool halted;
     bool shutdown;
     uint8_t shadow;        /* interrupt shadow after STI / MOV SS */
+    bool delivered;        /* an event was delivered during this instruction */
     bool single_step;
     bool trace;            /* -d exec/cpu: one instruction at a time */
     int nbps;

@@ -19,6 +19,7 @@
 struct accel {
     struct machine *m;
     const struct cpu_model *model;
+    struct vcpu *vcpu;
 };
 
 struct vcpu {
@@ -90,6 +91,12 @@ static struct accel *interp_init(struct machine *m, const struct cpu_model *mode
 
 static void interp_destroy(struct accel *a)
 {
+    if (a->vcpu) {
+        machine_set_ram_write_hook(a->m, NULL, NULL);
+        machine_set_kick(a->m, NULL, NULL);
+        cpu_free(a->vcpu->cpu);
+        free(a->vcpu);
+    }
     free(a);
 }
 
@@ -129,6 +136,7 @@ static struct vcpu *interp_vcpu_create(struct accel *a, int index, char *err,
         return NULL;
     }
     v->a = a;
+    a->vcpu = v;
     machine_set_ram_write_hook(a->m, on_ram_write, v->cpu);
     machine_set_kick(a->m, on_kick, v->cpu);
     return v;

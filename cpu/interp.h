@@ -139,7 +139,7 @@ struct cpu {
     const struct cpu_model *model;
     struct logger *log;
     uint64_t tsc_offset;
-    uint32_t unimp_logged[8];      /* bitmap of opcodes already logged */
+    uint32_t unimp_logged[16];     /* opcodes (0x000-0x1ff) already logged */
 };
 
 /* ---- faults ---- */

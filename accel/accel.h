@@ -91,11 +91,11 @@ int accel_choose(const char *list, struct machine *m,
 
 /* The run loop: run the vCPU, dispatch its exits to the machine, run timers,
  * wait while halted, honour requests.  Returns the exit status for tandem
- * (isa-debug-exit status, 0 on power-off, 1 on an engine error with the
- * message printed).  `no_reboot` turns a reset or triple fault into an exit. */
+ * (isa-debug-exit status, 0 on power-off, RUN_ENGINE_ERROR on an engine
+ * error with the message printed: even, so never an isa-debug-exit status). */
+#define RUN_ENGINE_ERROR 2
 struct run_options {
-    bool no_reboot;
-    const char *bios_hint;    /* unused for now */
+    bool no_reboot;   /* a reset or triple fault ends the run (status 0) */
 };
 int accel_run_loop(struct machine *m, const struct accel_choice *c,
                    const struct run_options *opt);

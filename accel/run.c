@@ -182,7 +182,7 @@ static int run_loop(struct machine *m, const struct accel_choice *c,
                 return 0;
             machine_clear_request(m);
             if (run_reset(m, c) < 0)
-                return 1;
+                return RUN_ENGINE_ERROR;
             continue;
         case REQ_NONE:
             break;
@@ -192,7 +192,7 @@ static int run_loop(struct machine *m, const struct accel_choice *c,
         if (c->ops->run(c->vcpu, &exit) < 0) {
             fprintf(stderr, "tandem: %s\n",
                     exit.msg[0] ? exit.msg : "engine failed");
-            return 1;
+            return RUN_ENGINE_ERROR;
         }
 
         switch (exit.reason) {
@@ -223,12 +223,12 @@ static int run_loop(struct machine *m, const struct accel_choice *c,
             }
             fprintf(stderr, "tandem: triple fault, resetting\n");
             if (run_reset(m, c) < 0)
-                return 1;
+                return RUN_ENGINE_ERROR;
             break;
         case EXIT_ERROR:
             fprintf(stderr, "tandem: %s\n",
                     exit.msg[0] ? exit.msg : "engine error");
-            return 1;
+            return RUN_ENGINE_ERROR;
         }
 
         /* A guest that never halts (polling a UART, say) still gets host

@@ -20,6 +20,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 
 TIMEOUT_S=${TEST_TIMEOUT_S:-600}   # per program, a backstop for hangs
 passed=0
+skipped=0
 failed=0
 section=
 
@@ -102,15 +103,16 @@ run_guest() {   # run_guest SCRIPT
     fi
     bash "$script" 2>&1 | tee "$log"
     st=${PIPESTATUS[0]}
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$log" | tail -n 1)
     if [ -z "$line" ]; then
         echo "  FAIL  $script printed no 'N passed, N failed' line (exit status $st)"
         failed=$((failed + 1))
         return
     fi
-    [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]
+    [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]
     passed=$((passed + BASH_REMATCH[1]))
     failed=$((failed + BASH_REMATCH[2]))
+    skipped=$((skipped + ${BASH_REMATCH[4]:-0}))
     if [ "$st" -ne 0 ] && [ "${BASH_REMATCH[2]}" -eq 0 ]; then
         echo "  FAIL  $script exited with status $st although it counted no failure"
         failed=$((failed + 1))
@@ -128,5 +130,5 @@ while [ $# -gt 0 ]; do
     shift 2
 done
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

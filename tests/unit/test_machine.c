@@ -1009,7 +1009,7 @@ START_TEST(test_run_loop_reads)
     machine_add_pio(m, 0x80, 2, exit_dev_rd, exit_dev_wr, &d, "dev");
     machine_add_pio(m, 0xf4, 2, exit_dev_rd, exit_dev_wr, &d, "exit");
     v = (struct vcpu){ .m = m, .script = script_reads, .n = 2 };
-    ck_assert_int_eq(accel_run_loop(m, &c, &opt), 1);   /* ran out */
+    ck_assert_int_eq(accel_run_loop(m, &c, &opt), RUN_ENGINE_ERROR);   /* ran out */
     /* the MMIO read stored little-endian bytes */
     ck_assert_int_eq(v.last_read_len, 2);
     ck_assert_uint_eq(v.last_read[0], 0x22);
@@ -1020,7 +1020,7 @@ START_TEST(test_run_loop_reads)
     d.m = m;
     machine_add_pio(m, 0x80, 2, exit_dev_rd, exit_dev_wr, &d, "dev");
     v = (struct vcpu){ .m = m, .script = script_reads, .n = 1 };
-    ck_assert_int_eq(accel_run_loop(m, &c, &opt), 1);
+    ck_assert_int_eq(accel_run_loop(m, &c, &opt), RUN_ENGINE_ERROR);
     /* string read: the handler's low byte for each repetition */
     ck_assert_int_eq(v.last_read_len, 2);
     ck_assert_uint_eq(v.last_read[0], 0x91);
@@ -1058,7 +1058,7 @@ START_TEST(test_run_loop_no_reboot)
     /* with reboot: the triple fault resets, then the script runs out */
     opt.no_reboot = false;
     v = (struct vcpu){ .m = m, .script = script_triple, .n = 1 };
-    ck_assert_int_eq(accel_run_loop(m, &c, &opt), 1);
+    ck_assert_int_eq(accel_run_loop(m, &c, &opt), RUN_ENGINE_ERROR);
     ck_assert_int_eq(v.set_states, 1);
     machine_free(m);
 }

@@ -2,7 +2,7 @@
 #
 #   make               build ./tandem (runs ./configure first if needed)
 #   make check         unit tests, guest tests, sanitizer unit tests; ends
-#                      with one line "N passed, N failed"
+#                      with one line "N passed, N failed, N skipped"
 #   make demo          build and run the bundled demo guest
 #   make help          list every target
 #

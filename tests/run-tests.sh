@@ -1,5 +1,5 @@
 #!/bin/bash
-# Run tandem's tests and print one final line "N passed, N failed".
+# Run tandem's tests and print one final line "N passed, N failed, N skipped".
 #
 #   tests/run-tests.sh [--unit BIN]... [--guest SCRIPT] [--san BIN]...
 #

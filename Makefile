@@ -150,6 +150,11 @@ $(SAN_UNIT_BINS): %: %.o $(SAN_LIB)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(SAN_FLAGS) $(LDFLAGS) -o $@ $< $(SAN_LIB) $(CHECK_LIBS) $(LIBS)
 
+# Optional fragments: the hardware-vector conformance runner (make
+# conformance) and the benchmark (make bench).
+-include tests/conformance/conformance.mk
+-include tests/bench/bench.mk
+
 -include $(LIB_OBJS:.o=.d) $(SAN_LIB_OBJS:.o=.d) \
          build/obj/tandem.d build-san/obj/tandem.d \
          $(UNIT_BINS:%=%.d) $(SAN_UNIT_BINS:%=%.d)

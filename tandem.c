@@ -328,8 +328,17 @@ int main(int argc, char **argv)
             die("-accel %s: %s", accel_list, err);
         die("%s", err);
     }
-    if (!quiet)
-        fprintf(stderr, "tandem: engine: %s\n", choice.ops->name);
+    if (!quiet) {
+        /* With a fall-back list, say why the earlier engines were passed over
+         * (err then holds the last refusal). */
+        size_t first = strcspn(accel_list, ":");
+        bool fell_back = strlen(choice.ops->name) != first ||
+                         strncmp(accel_list, choice.ops->name, first) != 0;
+        if (fell_back)
+            fprintf(stderr, "tandem: engine: %s (%s)\n", choice.ops->name, err);
+        else
+            fprintf(stderr, "tandem: engine: %s\n", choice.ops->name);
+    }
 
     struct x86_state st;
     x86_state_reset(&st, model->signature);

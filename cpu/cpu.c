@@ -125,6 +125,13 @@ uint32_t cpu_pop(struct cpu *c, unsigned size)
     return v;
 }
 
+void cpu_stack_probe(struct cpu *c, unsigned count, unsigned size)
+{
+    uint32_t sp = (uint32_t)c->s.gpr[R_ESP];
+    for (unsigned k = 1; k <= count; k++)
+        mem_probe_write(c, S_SS, (sp - k * size) & sp_mask(c), size);
+}
+
 uint32_t cpu_stack_peek(struct cpu *c, unsigned off, unsigned size)
 {
     uint32_t sp = ((uint32_t)c->s.gpr[R_ESP] + off) & sp_mask(c);

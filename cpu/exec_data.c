@@ -205,8 +205,7 @@ HANDLER(exec_pop_sreg)
 HANDLER(exec_pusha)
 {
     unsigned sz = i->osize;
-    uint32_t sp = (uint32_t)c->s.gpr[R_ESP];
-    mem_probe_write(c, S_SS, (sp - 8 * sz) & sp_mask(c), 8 * sz);
+    cpu_stack_probe(c, 8, sz);
     uint32_t old = get_reg(c, R_ESP, sz);
     for (int r = R_EAX; r <= R_EDI; r++)
         cpu_push(c, r == R_ESP ? old : get_reg(c, (unsigned)r, sz), sz);

@@ -191,8 +191,7 @@ static void real_far_jump(struct cpu *c, uint16_t sel, uint32_t eip,
 {
     if (call) {
         /* both pushes must fit before anything changes */
-        uint32_t sp = (uint32_t)c->s.gpr[R_ESP];
-        mem_probe_write(c, S_SS, (sp - 2 * osize) & sp_mask(c), 2 * osize);
+        cpu_stack_probe(c, 2, osize);
         cpu_push(c, c->s.seg[S_CS].sel, osize);
         cpu_push(c, c->next_eip, osize);
     }
@@ -243,8 +242,7 @@ void cpu_far_jump(struct cpu *c, uint16_t sel, uint32_t eip, unsigned osize,
         if (!s.present)
             cpu_fault(c, EXC_NP, sel & ~3u);
         if (call) {
-            uint32_t sp = (uint32_t)c->s.gpr[R_ESP];
-            mem_probe_write(c, S_SS, (sp - 2 * osize) & sp_mask(c), 2 * osize);
+            cpu_stack_probe(c, 2, osize);
             if (eip > s.limit)
                 cpu_fault(c, EXC_GP, 0);
             cpu_push(c, c->s.seg[S_CS].sel, osize);
@@ -393,8 +391,7 @@ static void deliver_real(struct cpu *c, int vec, uint32_t ret_eip)
     if (ent + 3 > c->s.idt.limit)
         cpu_fault(c, EXC_GP, vec * 8 + 2);
     uint32_t v = lin_read(c, (uint32_t)c->s.idt.base + ent, 4);
-    uint32_t sp = (uint32_t)c->s.gpr[R_ESP];
-    mem_probe_write(c, S_SS, (sp - 6) & sp_mask(c), 6);
+    cpu_stack_probe(c, 3, 2);
     cpu_push(c, cpu_get_eflags(c), 2);
     cpu_push(c, c->s.seg[S_CS].sel, 2);
     cpu_push(c, ret_eip, 2);
@@ -475,8 +472,7 @@ static void deliver_prot(struct cpu *c, int vec, int err, bool soft,
         cpu_push(c, old_esp, gsize);
     }
     if (gsize == 2 || !has_error_code(vec) || soft || err == NO_ERR) {
-        uint32_t sp = (uint32_t)c->s.gpr[R_ESP];
-        mem_probe_write(c, S_SS, (sp - 3 * gsize) & sp_mask(c), 3 * gsize);
+        cpu_stack_probe(c, 3, gsize);
     }
     cpu_push(c, fl, gsize);
     cpu_push(c, old_cs, gsize);

@@ -317,6 +317,9 @@ uint32_t cpu_pop(struct cpu *c, unsigned size);
 /* Read stack slot n (0 = top) without popping, for instructions that
  * must not change ESP before they can no longer fault. */
 uint32_t cpu_stack_peek(struct cpu *c, unsigned off, unsigned size);
+/* Check that `count` pushes of `size` bytes will not fault, slot by slot as
+ * the pushes address them (a 16-bit stack wraps within the segment). */
+void cpu_stack_probe(struct cpu *c, unsigned count, unsigned size);
 void cpu_set_sp(struct cpu *c, uint32_t sp);
 
 /* ---- segments and modes (cpu/exec_system.c) ---- */

@@ -169,9 +169,9 @@ ifneq ($(CONFIG_CHECK),y)
 check check-unit check-san tests:
 	@echo "make: Check not found: apt-get install check, then ./configure" >&2; exit 1
 else
-check: tandem $(UNIT_BINS) $(SAN_UNIT_BINS) $(GUEST_BINS)
+check: tandem $(UNIT_BINS) $(SAN_UNIT_BINS) $(GUEST_BINS) $(CONFORMANCE_RUNNER)
 	@TANDEM=./tandem $(RUN_TESTS) $(addprefix --unit ,$(UNIT_BINS)) \
-	    $(GUEST_ARG) $(addprefix --san ,$(SAN_UNIT_BINS))
+	    $(GUEST_ARG) $(CONFORMANCE_ARG) $(addprefix --san ,$(SAN_UNIT_BINS))
 
 check-unit: $(UNIT_BINS)
 	@$(RUN_TESTS) $(addprefix --unit ,$(UNIT_BINS))

@@ -18,7 +18,7 @@ HANDLER(exec_shift)
     bool cf, of;
     if (cnt == 0)
         return;
-    uint32_t f = lf_arith(c);
+    uint32_t f = 0;   /* old flags: only rotates need them */
     switch (i->opc2) {
     case 0: {   /* ROL */
         unsigned n = cnt % bits;
@@ -36,6 +36,7 @@ HANDLER(exec_shift)
     }
     case 2: {   /* RCL: rotate through CF, a (bits+1)-bit rotate */
         unsigned n = sz == 4 ? cnt : cnt % (bits + 1);
+        f = lf_arith(c);
         uint64_t v = ((uint64_t)(f & F_CF) << bits) | a;
         for (unsigned k = 0; k < n; k++)
             v = ((v << 1) | (v >> bits)) & ((2ull << bits) - 1);
@@ -46,6 +47,7 @@ HANDLER(exec_shift)
     }
     case 3: {   /* RCR */
         unsigned n = sz == 4 ? cnt : cnt % (bits + 1);
+        f = lf_arith(c);
         uint64_t v = ((uint64_t)(f & F_CF) << bits) | a;
         for (unsigned k = 0; k < n; k++)
             v = ((v >> 1) | ((v & 1) << bits)) & ((2ull << bits) - 1);
@@ -81,8 +83,7 @@ HANDLER(exec_shift)
 rotate:
     set_E(c, i, r);
     /* rotates leave SF, ZF, AF and PF alone */
-    f = (f & ~(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
-    cpu_set_eflags(c, f, F_ARITH);
+    cpu_set_eflags(c, (cf ? F_CF : 0) | (of ? F_OF : 0), F_CF | F_OF);
 }
 
 static void double_shift(struct cpu *c, const struct insn *i, bool left)

@@ -122,8 +122,112 @@ static bool outs_one(struct cpu *c, const struct insn *i)
     return true;
 }
 
-HANDLER(exec_movs) { STRING_LOOP(movs_one(c, i)); }
-HANDLER(exec_stos) { STRING_LOOP(stos_one(c, i)); }
+/* ---- REP MOVS/STOS fast path ----
+ * Forward (DF=0) runs that stay inside one page of source and destination,
+ * inside the segment limits and without address wrap are done on host
+ * memory through the TLB.  Everything else (a TLB miss, MMIO, a page holding
+ * decoded code, which never has a write entry) takes the exact per-element
+ * path, which also fills the TLB for the next run. */
+
+static uint8_t *tlb_host(struct cpu *c, int kind, uint32_t lin)
+{
+    const struct tlb_entry *e = &c->tlb[kind][(lin >> 12) & (TLB_SIZE - 1)];
+    return e->tag == (lin & ~0xfffu) ? (uint8_t *)(e->addend + lin) : NULL;
+}
+
+/* Elements of `sz` bytes that fit from offset `off` of segment `seg` before
+ * the page end, the segment limit or the address-size wrap. */
+static uint32_t run_fits(const struct cpu *c, int seg, int w, uint32_t off,
+                         unsigned sz, unsigned asize, uint32_t n)
+{
+    const struct seg_range *r = &c->rng[seg][w];
+    uint32_t lin = (uint32_t)c->s.seg[seg].base + off;
+    uint32_t room = (0x1000 - (lin & 0xfff)) / sz;
+    if (off < r->lo || off > r->hi)
+        return 0;
+    uint32_t seg_room = (r->hi - off) / sz + ((r->hi - off) % sz + 1 >= sz);
+    uint32_t end = asize == 2 ? 0xffffu : 0xffffffffu;
+    uint32_t wrap_room = (end - off) / sz + ((end - off) % sz + 1 >= sz);
+    if (room > seg_room) room = seg_room;
+    if (room > wrap_room) room = wrap_room;
+    return n < room ? n : room;
+}
+
+static uint32_t movs_run(struct cpu *c, const struct insn *i, uint32_t cnt)
+{
+    unsigned sz = i->osize, as = i->asize;
+    uint32_t si = areg(c, R_ESI, as), di = areg(c, R_EDI, as);
+    uint32_t n = run_fits(c, i->seg, 0, si, sz, as, cnt);
+    n = run_fits(c, S_ES, 1, di, sz, as, n);
+    if (n == 0)
+        return 0;
+    const uint8_t *src = tlb_host(c, TLB_READ, (uint32_t)c->s.seg[i->seg].base + si);
+    uint8_t *dst = tlb_host(c, TLB_WRITE, (uint32_t)c->s.seg[S_ES].base + di);
+    if (!src || !dst)
+        return 0;
+    size_t len = (size_t)n * sz;
+    if (dst <= src || dst >= src + len) {
+        memmove(dst, src, len);
+    } else {
+        /* overlapping forward copy: element by element, as the CPU does */
+        for (size_t k = 0; k < len; k += sz)
+            memcpy(dst + k, src + k, sz);
+    }
+    aadd(c, R_ESI, (int32_t)len, as);
+    aadd(c, R_EDI, (int32_t)len, as);
+    aadd(c, R_ECX, -(int32_t)n, as);
+    return n;
+}
+
+static uint32_t stos_run(struct cpu *c, const struct insn *i, uint32_t cnt)
+{
+    unsigned sz = i->osize, as = i->asize;
+    uint32_t di = areg(c, R_EDI, as);
+    uint32_t n = run_fits(c, S_ES, 1, di, sz, as, cnt);
+    if (n == 0)
+        return 0;
+    uint8_t *dst = tlb_host(c, TLB_WRITE, (uint32_t)c->s.seg[S_ES].base + di);
+    if (!dst)
+        return 0;
+    uint32_t v = get_reg(c, R_EAX, sz);
+    if (sz == 1) {
+        memset(dst, (int)v, n);
+    } else {
+        for (uint32_t k = 0; k < n; k++)
+            memcpy(dst + (size_t)k * sz, &v, sz);
+    }
+    aadd(c, R_EDI, (int32_t)(n * sz), as);
+    aadd(c, R_ECX, -(int32_t)n, as);
+    return n;
+}
+
+/* REP with a fast run where possible, else one exact element at a time;
+ * yields after STR_CHUNK elements so that events are not held off. */
+#define REP_FAST_LOOP(run, one)                                              \
+    do {                                                                     \
+        if (!i->rep) {                                                       \
+            one(c, i);                                                       \
+            return;                                                          \
+        }                                                                    \
+        uint32_t done = 0, cnt;                                              \
+        while ((cnt = areg(c, R_ECX, i->asize)) != 0) {                      \
+            if (done >= STR_CHUNK * 16) {                                    \
+                c->next_eip = c->eip;                                        \
+                c->stop_block = true;                                        \
+                return;                                                      \
+            }                                                                \
+            uint32_t n = (c->s.rflags & F_DF) ? 0 : run(c, i, cnt);          \
+            if (n == 0) {                                                    \
+                one(c, i);                                                   \
+                aadd(c, R_ECX, -1, i->asize);                                \
+                n = 1;                                                       \
+            }                                                                \
+            done += n;                                                       \
+        }                                                                    \
+    } while (0)
+
+HANDLER(exec_movs) { REP_FAST_LOOP(movs_run, movs_one); }
+HANDLER(exec_stos) { REP_FAST_LOOP(stos_run, stos_one); }
 HANDLER(exec_lods) { STRING_LOOP(lods_one(c, i)); }
 HANDLER(exec_cmps) { STRING_LOOP(cmps_one(c, i)); }
 HANDLER(exec_scas) { STRING_LOOP(scas_one(c, i)); }

@@ -87,6 +87,18 @@ bool cpu_cond(const struct cpu *c, unsigned cc)
         }
         return r ^ (cc & 1);
     }
+    if (l->op == LF_LOGIC && (cc >> 1) != 5) {
+        /* AND/OR/XOR/TEST: CF = OF = 0 */
+        uint32_t sh = 32 - l->bits;
+        uint32_t res = l->res << sh;
+        switch (cc >> 1) {
+        case 0: case 1: r = false; break;                      /* O, B */
+        case 2: case 3: r = res == 0; break;                   /* Z, BE */
+        case 4: case 6: r = (int32_t)res < 0; break;           /* S, L */
+        default: r = res == 0 || (int32_t)res < 0; break;      /* LE */
+        }
+        return r ^ (cc & 1);
+    }
     uint32_t f = lf_arith(c);
     switch (cc >> 1) {
     case 0: r = f & F_OF; break;

@@ -100,6 +100,7 @@ static struct block *block_alloc(struct cpu *c)
     if (c->free_list) {
         b = c->free_list;
         c->free_list = b->hash_next;
+        b->gen++;
         return b;
     }
     if (c->next_free == c->nblocks) {
@@ -107,7 +108,14 @@ static struct block *block_alloc(struct cpu *c)
         if (c->cur_block)   /* still executing: cannot reuse its memory yet */
             return NULL;
     }
-    return &c->blocks[c->next_free++];
+    b = &c->blocks[c->next_free++];
+    b->gen++;
+    return b;
+}
+
+static unsigned jc_index(uint32_t lin)
+{
+    return (lin ^ (lin >> 12)) & 4095;
 }
 
 /* Drop TLB write entries for a page that now holds code, so that the next
@@ -170,6 +178,11 @@ struct block *block_lookup(struct cpu *c, struct block *scratch)
     bool code32 = c->s.seg[S_CS].db;
     uint32_t mode = code32;
     uint64_t phys;
+    struct jump_cache *jc = &c->jc[jc_index(lin)];
+    if (jc->b && jc->lin == lin && jc->mode == mode && jc->gen == jc->b->gen &&
+        jc->b->valid &&
+        (uint64_t)c->eip + jc->b->bytes - 1 <= c->s.seg[S_CS].limit)
+        return jc->b;
     if (c->eip > c->s.seg[S_CS].limit)
         cpu_fault(c, EXC_GP, 0);
     const uint8_t *p = mmu_fetch_ptr(c, lin, &phys);
@@ -177,8 +190,10 @@ struct block *block_lookup(struct cpu *c, struct block *scratch)
         struct block *b = c->hash[block_hash(phys, mode)];
         for (; b; b = b->hash_next)
             if (b->phys == phys && b->mode == mode) {
-                if ((uint64_t)c->eip + b->bytes - 1 <= c->s.seg[S_CS].limit)
+                if ((uint64_t)c->eip + b->bytes - 1 <= c->s.seg[S_CS].limit) {
+                    *jc = (struct jump_cache){ lin, mode, b->gen, b };
                     return b;
+                }
                 break;
             }
     }
@@ -201,6 +216,7 @@ struct block *block_lookup(struct cpu *c, struct block *scratch)
                     protect_code_page(c, phys & ~0xfffull);
                 b->page_next = *ph;
                 *ph = b;
+                *jc = (struct jump_cache){ lin, mode, b->gen, b };
                 return b;
             }
             /* give it back */

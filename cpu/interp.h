@@ -58,6 +58,7 @@ struct block {
     uint16_t n;             /* instructions */
     uint16_t bytes;         /* bytes covered */
     bool valid;
+    uint32_t gen;           /* bumped each time the slot is reused */
     struct block *hash_next;
     struct block *page_next;
     struct insn insns[BLOCK_MAX_INSNS];
@@ -133,6 +134,14 @@ struct cpu {
     struct block *dead_list;       /* invalidated, freed at a block boundary */
     struct block **hash;           /* by physical address + mode */
     struct block **page_blocks;    /* per 4 KiB physical page below 4 GiB */
+    /* linear CS:EIP -> block, in front of the TLB and the hash; flushed
+     * with the TLB, entries checked against the block's generation */
+    struct jump_cache {
+        uint32_t lin;
+        uint32_t mode;
+        uint32_t gen;
+        struct block *b;
+    } jc[4096];
     uint64_t cr3_seen;
 
     struct cpu_bus bus;

@@ -8,6 +8,8 @@ void tlb_flush(struct cpu *c)
     for (int k = 0; k < 3; k++)
         for (int i = 0; i < TLB_SIZE; i++)
             c->tlb[k][i].tag = TLB_INVALID;
+    for (unsigned i = 0; i < sizeof c->jc / sizeof c->jc[0]; i++)
+        c->jc[i].b = NULL;
 }
 
 __attribute__((noreturn)) void seg_fault(struct cpu *c, int seg)

@@ -6,24 +6,6 @@
 BUF     equ 0x600       ; 32 bytes of test data: BUF+k holds k
 
 ; FORCC m: expand macro m for every condition, o first, g last (bit 15..0)
-%macro FORCC 1
-        %1 o
-        %1 no
-        %1 b
-        %1 ae
-        %1 e
-        %1 ne
-        %1 be
-        %1 a
-        %1 s
-        %1 ns
-        %1 p
-        %1 np
-        %1 l
-        %1 ge
-        %1 le
-        %1 g
-%endmacro
 ; one condition into bit 0 of ebx (after shifting it left); FLAGS from ax
 %macro SETCC_ONE 1
         set%1   cl

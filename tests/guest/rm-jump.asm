@@ -6,24 +6,6 @@
 
 ALIAS   equ 0xEF00      ; EF00:x+0x1000 is the same linear address as F000:x
 
-%macro FORCC 1
-        %1 o
-        %1 no
-        %1 b
-        %1 ae
-        %1 e
-        %1 ne
-        %1 be
-        %1 a
-        %1 s
-        %1 ns
-        %1 p
-        %1 np
-        %1 l
-        %1 ge
-        %1 le
-        %1 g
-%endmacro
 ; shift the result word left, set bit 0 if the branch is taken; FLAGS are
 ; restored from ax (shl/or change them)
 %macro JCC_SHORT 1

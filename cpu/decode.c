@@ -2,17 +2,12 @@
  * immediates, and the choice of handler for the instruction's form.  It runs
  * once per instruction per block; execution never looks at bytes again. */
 #include "cpu/exec.h"
+#include "cpu/decoder.h"
 
 #include <stdio.h>
 
-struct dec {
-    const uint8_t *b;
-    int p, max;
-    bool ok;
-    uint8_t modrm_reg, modrm_rm;   /* raw 3-bit fields */
-};
 
-static uint32_t fetch(struct dec *d, int n)
+uint32_t dec_fetch(struct dec *d, int n)
 {
     if (d->p + n > d->max) {
         d->ok = false;
@@ -28,23 +23,23 @@ static uint32_t fetch(struct dec *d, int n)
 
 static uint32_t imm8s(struct dec *d)
 {
-    return (uint32_t)(int32_t)(int8_t)fetch(d, 1);
+    return (uint32_t)(int32_t)(int8_t)dec_fetch(d, 1);
 }
 
 static uint32_t immv(struct dec *d, const struct insn *i)
 {
-    return fetch(d, i->osize == 2 ? 2 : 4);
+    return dec_fetch(d, i->osize == 2 ? 2 : 4);
 }
 
 /* rel for Jcc/JMP/CALL: sign-extended to 32 bits. */
 static uint32_t relv(struct dec *d, const struct insn *i)
 {
-    return i->osize == 2 ? (uint32_t)(int32_t)(int16_t)fetch(d, 2) : fetch(d, 4);
+    return i->osize == 2 ? (uint32_t)(int32_t)(int16_t)dec_fetch(d, 2) : dec_fetch(d, 4);
 }
 
 static void modrm(struct dec *d, struct insn *i, bool force_reg)
 {
-    uint8_t m = (uint8_t)fetch(d, 1);
+    uint8_t m = (uint8_t)dec_fetch(d, 1);
     i->mod = m >> 6;
     d->modrm_reg = (m >> 3) & 7;
     d->modrm_rm = m & 7;
@@ -65,34 +60,34 @@ static void modrm(struct dec *d, struct insn *i, bool force_reg)
         i->index = index16[d->modrm_rm];
         if (i->mod == 0 && d->modrm_rm == 6) {
             i->base = NO_REG;
-            i->disp = fetch(d, 2);
+            i->disp = dec_fetch(d, 2);
         } else if (i->mod == 1) {
             i->disp = imm8s(d);
         } else if (i->mod == 2) {
-            i->disp = fetch(d, 2);
+            i->disp = dec_fetch(d, 2);
         }
         if (i->base == R_EBP)
             def = S_SS;
     } else {
         uint8_t rm = d->modrm_rm;
         if (rm == 4) {
-            uint8_t sib = (uint8_t)fetch(d, 1);
+            uint8_t sib = (uint8_t)dec_fetch(d, 1);
             i->scale = sib >> 6;
             i->index = ((sib >> 3) & 7) == 4 ? NO_REG : (sib >> 3) & 7;
             i->base = sib & 7;
             if (i->base == 5 && i->mod == 0) {
                 i->base = NO_REG;
-                i->disp = fetch(d, 4);
+                i->disp = dec_fetch(d, 4);
             }
         } else if (rm == 5 && i->mod == 0) {
-            i->disp = fetch(d, 4);
+            i->disp = dec_fetch(d, 4);
         } else {
             i->base = rm;
         }
         if (i->mod == 1)
             i->disp = imm8s(d);
         else if (i->mod == 2)
-            i->disp = fetch(d, 4);
+            i->disp = dec_fetch(d, 4);
         if (i->base == R_ESP || i->base == R_EBP)
             def = S_SS;
     }
@@ -114,13 +109,6 @@ static unsigned size_idx(unsigned sz)
     return sz == 1 ? 0 : sz == 2 ? 1 : 2;
 }
 
-static HANDLER(exec_fpu_absent)
-{
-    /* No x87 yet (not advertised): EM or TS give #NM as with no FPU. */
-    if (c->s.cr0 & (CR0_EM | CR0_TS))
-        cpu_fault(c, EXC_NM, NO_ERR);
-    exec_invalid(c, i);
-}
 
 static HANDLER(exec_fwait)
 {
@@ -166,6 +154,8 @@ static bool has_modrm1(unsigned op)
 
 static bool has_modrm2(unsigned op)
 {
+    if (is_simd_op(op))
+        return op != 0x77;   /* EMMS */
     if (op <= 0x03 || op == 0x1f || (op >= 0x20 && op <= 0x23))
         return true;
     if ((op >= 0x40 && op <= 0x4f) || (op >= 0x90 && op <= 0x9f))
@@ -194,7 +184,15 @@ static insn_fn form_fn(const insn_fn tab[NR_FORMS][3], struct insn *i, bool dst_
 
 static void decode_0f(struct dec *d, struct insn *i, unsigned op, bool *lockable)
 {
+    if (is_simd_op(op)) {
+        simd_decode(d, i, op);
+        return;
+    }
     switch (op) {
+    case 0x02: size_E(i, d, i->osize); i->fn = exec_lar; break;
+    case 0x03: size_E(i, d, i->osize); i->fn = exec_lsl; break;
+    case 0x34: i->fn = exec_sysenter; i->ends = 1; break;
+    case 0x35: i->fn = exec_sysexit; i->ends = 1; break;
     case 0x00: i->opc2 = d->modrm_reg; size_E(i, d, i->osize); i->fn = exec_grp6; break;
     case 0x01: i->opc2 = d->modrm_reg; size_E(i, d, i->osize); i->fn = exec_grp7;
         i->ends = 1; break;
@@ -220,12 +218,12 @@ static void decode_0f(struct dec *d, struct insn *i, unsigned op, bool *lockable
         if (d->modrm_reg < 4) { i->fn = exec_invalid; break; }
         size_E(i, d, i->osize);
         i->opc2 = d->modrm_reg - 4;
-        i->imm = fetch(d, 1);
+        i->imm = dec_fetch(d, 1);
         i->imm2 = 1;
         i->fn = exec_bt;
         *lockable = i->opc2 != 0;
         break;
-    case 0xa4: case 0xac: size_E(i, d, i->osize); i->imm = fetch(d, 1);
+    case 0xa4: case 0xac: size_E(i, d, i->osize); i->imm = dec_fetch(d, 1);
         i->fn = op == 0xa4 ? exec_shld : exec_shrd; break;
     case 0xa5: case 0xad: size_E(i, d, i->osize); i->imm2 = 1;
         i->fn = op == 0xa5 ? exec_shld : exec_shrd; break;
@@ -296,7 +294,7 @@ static void decode_1(struct dec *d, struct insn *i, unsigned op, bool *lockable)
             i->osize = form == 4 ? 1 : i->osize;
             i->mod = 3;
             i->rm = R_EAX;
-            i->imm = form == 4 ? fetch(d, 1) : immv(d, i);
+            i->imm = form == 4 ? dec_fetch(d, 1) : immv(d, i);
             i->fn = alu_handlers[alu][F_RI][size_idx(i->osize)];
         }
         return;
@@ -322,7 +320,7 @@ static void decode_1(struct dec *d, struct insn *i, unsigned op, bool *lockable)
     case 0x6e: case 0x6f: i->osize = op & 1 ? i->osize : 1; i->fn = exec_outs; break;
     case 0x80: case 0x81: case 0x82: case 0x83: {
         size_E(i, d, op == 0x81 || op == 0x83 ? i->osize : 1);
-        i->imm = op == 0x81 ? immv(d, i) : op == 0x83 ? imm8s(d) : fetch(d, 1);
+        i->imm = op == 0x81 ? immv(d, i) : op == 0x83 ? imm8s(d) : dec_fetch(d, 1);
         i->fn = form_fn(alu_handlers[d->modrm_reg], i, false, true);
         *lockable = d->modrm_reg != ALU_CMP;
         break;
@@ -355,7 +353,7 @@ static void decode_1(struct dec *d, struct insn *i, unsigned op, bool *lockable)
     case 0x90: i->fn = exec_nop; break;
     case 0x98: i->fn = exec_cbw; break;
     case 0x99: i->fn = exec_cwd; break;
-    case 0x9a: i->imm = immv(d, i); i->imm2 = fetch(d, 2); i->fn = exec_call_far; i->ends = 1; break;
+    case 0x9a: i->imm = immv(d, i); i->imm2 = dec_fetch(d, 2); i->fn = exec_call_far; i->ends = 1; break;
     case 0x9b: i->fn = exec_fwait; break;
     case 0x9c: i->fn = exec_pushf; break;
     case 0x9d: i->fn = exec_popf; i->ends = 1; break;
@@ -363,7 +361,7 @@ static void decode_1(struct dec *d, struct insn *i, unsigned op, bool *lockable)
     case 0x9f: i->fn = exec_lahf; break;
     case 0xa0: case 0xa1: case 0xa2: case 0xa3:
         i->osize = op & 1 ? i->osize : 1;
-        i->disp = fetch(d, i->asize);
+        i->disp = dec_fetch(d, i->asize);
         if (i->seg == S_NONE) i->seg = S_DS;
         i->fn = op & 2 ? exec_mov_moffs_store : exec_mov_moffs_load;
         break;
@@ -372,7 +370,7 @@ static void decode_1(struct dec *d, struct insn *i, unsigned op, bool *lockable)
     case 0xa8: case 0xa9:
         i->osize = op & 1 ? i->osize : 1;
         i->mod = 3; i->rm = R_EAX;
-        i->imm = op & 1 ? immv(d, i) : fetch(d, 1);
+        i->imm = op & 1 ? immv(d, i) : dec_fetch(d, 1);
         i->fn = test_handlers[F_RI][size_idx(i->osize)];
         break;
     case 0xaa: case 0xab: i->osize = op & 1 ? i->osize : 1; i->fn = exec_stos; break;
@@ -381,31 +379,31 @@ static void decode_1(struct dec *d, struct insn *i, unsigned op, bool *lockable)
     case 0xc0: case 0xc1: case 0xd0: case 0xd1: case 0xd2: case 0xd3:
         size_E(i, d, op & 1 ? i->osize : 1);
         i->opc2 = d->modrm_reg;
-        if (op <= 0xc1) i->imm = fetch(d, 1);
+        if (op <= 0xc1) i->imm = dec_fetch(d, 1);
         else if (op <= 0xd1) i->imm = 1;
         else i->imm2 = 1;
         i->fn = exec_shift;
         break;
-    case 0xc2: i->imm = fetch(d, 2); i->fn = exec_ret; i->ends = 1; break;
+    case 0xc2: i->imm = dec_fetch(d, 2); i->fn = exec_ret; i->ends = 1; break;
     case 0xc3: i->fn = exec_ret; i->ends = 1; break;
     case 0xc4: case 0xc5:
         size_E(i, d, i->osize); i->opc2 = op == 0xc4 ? S_ES : S_DS; i->fn = exec_lseg; break;
     case 0xc6: case 0xc7:
         if (d->modrm_reg) { i->fn = exec_invalid; break; }
         size_E(i, d, op & 1 ? i->osize : 1);
-        i->imm = op & 1 ? immv(d, i) : fetch(d, 1);
+        i->imm = op & 1 ? immv(d, i) : dec_fetch(d, 1);
         i->fn = form_fn(mov_handlers, i, false, true);
         break;
-    case 0xc8: i->imm = fetch(d, 2); i->imm2 = fetch(d, 1); i->fn = exec_enter; break;
+    case 0xc8: i->imm = dec_fetch(d, 2); i->imm2 = dec_fetch(d, 1); i->fn = exec_enter; break;
     case 0xc9: i->fn = exec_leave; break;
-    case 0xca: i->imm = fetch(d, 2); i->fn = exec_retf; i->ends = 1; break;
+    case 0xca: i->imm = dec_fetch(d, 2); i->fn = exec_retf; i->ends = 1; break;
     case 0xcb: i->fn = exec_retf; i->ends = 1; break;
     case 0xcc: i->fn = exec_int3; i->ends = 1; break;
-    case 0xcd: i->imm = fetch(d, 1); i->fn = exec_int; i->ends = 1; break;
+    case 0xcd: i->imm = dec_fetch(d, 1); i->fn = exec_int; i->ends = 1; break;
     case 0xce: i->fn = exec_into; i->ends = 1; break;
     case 0xcf: i->fn = exec_iret; i->ends = 1; break;
-    case 0xd4: i->imm = fetch(d, 1); i->fn = exec_aam; break;
-    case 0xd5: i->imm = fetch(d, 1); i->fn = exec_aad; break;
+    case 0xd4: i->imm = dec_fetch(d, 1); i->fn = exec_aam; break;
+    case 0xd5: i->imm = dec_fetch(d, 1); i->fn = exec_aad; break;
     case 0xd6: i->fn = exec_salc; break;
     case 0xd7: if (i->seg == S_NONE) i->seg = S_DS; i->fn = exec_xlat; break;
     case 0xe0: case 0xe1: case 0xe2:
@@ -413,7 +411,7 @@ static void decode_1(struct dec *d, struct insn *i, unsigned op, bool *lockable)
     case 0xe3: i->imm = imm8s(d); i->fn = exec_jcxz; i->ends = 1; break;
     case 0xe4: case 0xe5: case 0xe6: case 0xe7:
         i->osize = op & 1 ? i->osize : 1;
-        i->imm = fetch(d, 1); i->imm2 = 1;
+        i->imm = dec_fetch(d, 1); i->imm2 = 1;
         i->fn = op & 2 ? exec_out : exec_in;
         break;
     case 0xec: case 0xed: case 0xee: case 0xef:
@@ -422,7 +420,7 @@ static void decode_1(struct dec *d, struct insn *i, unsigned op, bool *lockable)
         break;
     case 0xe8: i->imm = relv(d, i); i->fn = exec_call_rel; i->ends = 1; break;
     case 0xe9: i->imm = relv(d, i); i->fn = exec_jmp_rel; i->ends = 1; break;
-    case 0xea: i->imm = immv(d, i); i->imm2 = fetch(d, 2); i->fn = exec_jmp_far; i->ends = 1; break;
+    case 0xea: i->imm = immv(d, i); i->imm2 = dec_fetch(d, 2); i->fn = exec_jmp_far; i->ends = 1; break;
     case 0xeb: i->imm = imm8s(d); i->fn = exec_jmp_rel; i->ends = 1; break;
     case 0xf1: i->fn = exec_icebp; i->ends = 1; break;
     case 0xf4: i->fn = exec_hlt; i->ends = 1; break;
@@ -437,7 +435,7 @@ static void decode_1(struct dec *d, struct insn *i, unsigned op, bool *lockable)
         size_E(i, d, op & 1 ? i->osize : 1);
         switch (d->modrm_reg) {
         case 0: case 1:
-            i->imm = op & 1 ? immv(d, i) : fetch(d, 1);
+            i->imm = op & 1 ? immv(d, i) : dec_fetch(d, 1);
             i->fn = form_fn(test_handlers, i, false, true);
             break;
         case 2: i->fn = exec_not; *lockable = true; break;
@@ -482,13 +480,13 @@ static void decode_1(struct dec *d, struct insn *i, unsigned op, bool *lockable)
             i->mod = 3; i->rm = op & 7; i->reg = R_EAX; i->fn = exec_xchg;
         } else if (op >= 0xb0 && op <= 0xb7) {
             i->osize = 1; i->mod = 3; i->rm = (uint8_t)reg8_off(op & 7);
-            i->imm = fetch(d, 1);
+            i->imm = dec_fetch(d, 1);
             i->fn = mov_handlers[F_RI][0];
         } else if (op >= 0xb8 && op <= 0xbf) {
             i->mod = 3; i->rm = op & 7; i->imm = immv(d, i);
             i->fn = mov_handlers[F_RI][size_idx(i->osize)];
         } else if (op >= 0xd8 && op <= 0xdf) {
-            i->fn = exec_fpu_absent;
+            fpu_decode(d, i, op);
         } else {
             i->fn = exec_invalid;
             i->ends = 1;
@@ -527,9 +525,9 @@ int decode_insn(const uint8_t *bytes, int max, bool code32, struct insn *i)
             break;
         d.p++;
     }
-    op = fetch(&d, 1);
+    op = dec_fetch(&d, 1);
     if (op == 0x0f)
-        op = 0x100 | fetch(&d, 1);
+        op = 0x100 | dec_fetch(&d, 1);
     if (!d.ok)
         return 0;
     i->op = (uint16_t)op;

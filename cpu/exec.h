@@ -56,5 +56,6 @@ HANDLER(exec_sti); HANDLER(exec_cpuid); HANDLER(exec_rdtsc); HANDLER(exec_rdmsr)
 HANDLER(exec_wrmsr); HANDLER(exec_grp7); HANDLER(exec_mov_cr); HANDLER(exec_mov_dr);
 HANDLER(exec_clts); HANDLER(exec_wbinvd); HANDLER(exec_ud2); HANDLER(exec_grp6);
 HANDLER(exec_salc); HANDLER(exec_arpl);
+HANDLER(exec_lar); HANDLER(exec_lsl); HANDLER(exec_sysenter); HANDLER(exec_sysexit);
 
 #endif

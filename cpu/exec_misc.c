@@ -366,3 +366,24 @@ HANDLER(exec_grp6)
         dst->type |= 2;
     }
 }
+
+/* LAR, LSL and SYSENTER/SYSEXIT arrive with the full protection model. */
+HANDLER(exec_lar)
+{
+    exec_invalid(c, i);
+}
+
+HANDLER(exec_lsl)
+{
+    exec_invalid(c, i);
+}
+
+HANDLER(exec_sysenter)
+{
+    exec_invalid(c, i);
+}
+
+HANDLER(exec_sysexit)
+{
+    exec_invalid(c, i);
+}

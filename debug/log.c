@@ -16,6 +16,7 @@ static const struct log_category log_categories[] = {
     { "unimp", LOG_UNIMP, "log unimplemented opcodes, ports and registers" },
     { "guest_errors", LOG_GUEST_ERRORS,
       "log a guest misprogramming a device" },
+    { "post", LOG_POST, "POST codes the firmware writes to port 0x80" },
 };
 
 #define NR_CATEGORIES (sizeof log_categories / sizeof log_categories[0])

@@ -12,6 +12,7 @@ enum {
     LOG_INT   = 1u << 2,   /* interrupts and exceptions */
     LOG_UNIMP = 1u << 3,   /* unimplemented opcodes, ports, registers */
     LOG_GUEST_ERRORS = 1u << 4, /* guest misprogramming a device */
+    LOG_POST  = 1u << 5,   /* POST codes written to port 0x80 */
 };
 
 struct logger {

@@ -383,6 +383,9 @@ static void decode_1(struct dec *d, struct insn *i, unsigned op, bool *lockable)
         else if (op <= 0xd1) i->imm = 1;
         else i->imm2 = 1;
         i->fn = exec_shift;
+        if (!i->imm2 && (i->imm & 31) &&
+            shift_imm_handlers[i->opc2][i->mod != 3][size_idx(i->osize)])
+            i->fn = shift_imm_handlers[i->opc2][i->mod != 3][size_idx(i->osize)];
         break;
     case 0xc2: i->imm = dec_fetch(d, 2); i->fn = exec_ret; i->ends = 1; break;
     case 0xc3: i->fn = exec_ret; i->ends = 1; break;

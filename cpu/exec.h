@@ -15,6 +15,8 @@ enum { F_RR, F_MR, F_RM, F_RI, F_MI, NR_FORMS };
 extern const insn_fn alu_handlers[8][NR_FORMS][3];
 extern const insn_fn mov_handlers[NR_FORMS][3];
 extern const insn_fn test_handlers[NR_FORMS][3];
+/* shifts by a non-zero immediate: [op][reg/mem][size], NULL for RCL/RCR */
+extern const insn_fn shift_imm_handlers[8][2][3];
 
 /* exec_arith.c */
 HANDLER(exec_inc); HANDLER(exec_dec); HANDLER(exec_not); HANDLER(exec_neg);

@@ -86,6 +86,77 @@ rotate:
     cpu_set_eflags(c, (cf ? F_CF : 0) | (of ? F_OF : 0), F_CF | F_OF);
 }
 
+/* Shifts and rotates by an immediate count (known non-zero at decode),
+ * one handler per operation, size and operand kind: no run-time switch.
+ * Same results and flags as exec_shift. */
+#define SHIFT_BODY(op, sz)                                                   \
+    const unsigned bits = sz * 8;                                            \
+    const uint32_t mask = sz == 4 ? 0xffffffffu : (1u << bits) - 1;          \
+    const uint32_t msb = 1u << (bits - 1);                                   \
+    uint32_t cnt = i->imm & 31, r;                                           \
+    bool cf, of;                                                             \
+    a &= mask;                                                               \
+    if (op == 0) {                                                           \
+        unsigned n = cnt % bits;                                             \
+        r = n ? ((a << n) | (a >> ((bits - n) & 31))) & mask : a;            \
+        cf = r & 1;                                                          \
+        of = !!(r & msb) ^ cf;                                               \
+    } else if (op == 1) {                                                    \
+        unsigned n = cnt % bits;                                             \
+        r = n ? ((a >> n) | (a << ((bits - n) & 31))) & mask : a;            \
+        cf = !!(r & msb);                                                    \
+        of = !!(r & msb) ^ !!(r & (msb >> 1));                               \
+    } else if (op == 4) {                                                    \
+        uint64_t v = (uint64_t)a << cnt;                                     \
+        r = (uint32_t)v & mask;                                              \
+        cf = (v >> bits) & 1;                                                \
+        of = !!(r & msb) ^ cf;                                               \
+    } else if (op == 5) {                                                    \
+        r = a >> cnt;                                                        \
+        cf = (a >> (cnt - 1)) & 1;                                           \
+        of = !!(a & msb);                                                    \
+    } else {                                                                 \
+        int64_t sa = sz == 1 ? (int8_t)a : sz == 2 ? (int16_t)a : (int32_t)a;\
+        r = (uint32_t)(sa >> cnt) & mask;                                    \
+        cf = (sa >> (cnt - 1)) & 1;                                          \
+        of = false;                                                          \
+    }
+
+#define SHIFT_FLAGS(op, sz)                                                  \
+    if (op <= 1)                                                             \
+        cpu_set_eflags(c, (cf ? F_CF : 0) | (of ? F_OF : 0), F_CF | F_OF);   \
+    else                                                                     \
+        lf_expl(c, sz * 8, r, (cf ? F_CF : 0) | (of ? F_OF : 0));
+
+#define SHIFT_IMM_FORMS(op, sz)                                              \
+    static void shift##op##_ri##sz(struct cpu *c, const struct insn *i)      \
+    {                                                                        \
+        uint32_t a = get_reg(c, i->rm, sz);                                  \
+        SHIFT_BODY(op, sz)                                                   \
+        set_reg(c, i->rm, r, sz);                                            \
+        SHIFT_FLAGS(op, sz)                                                  \
+    }                                                                        \
+    static void shift##op##_mi##sz(struct cpu *c, const struct insn *i)      \
+    {                                                                        \
+        uint32_t ea = insn_ea(c, i);                                         \
+        uint32_t a = mem_read(c, i->seg, ea, sz);                            \
+        SHIFT_BODY(op, sz)                                                   \
+        mem_write(c, i->seg, ea, r, sz);                                     \
+        SHIFT_FLAGS(op, sz)                                                  \
+    }
+#define SHIFT_IMM_OP(op) \
+    SHIFT_IMM_FORMS(op, 1) SHIFT_IMM_FORMS(op, 2) SHIFT_IMM_FORMS(op, 4)
+SHIFT_IMM_OP(0) SHIFT_IMM_OP(1) SHIFT_IMM_OP(4) SHIFT_IMM_OP(5) SHIFT_IMM_OP(7)
+
+#define SHIFT_ROW(op)                                                        \
+    { { shift##op##_ri1, shift##op##_ri2, shift##op##_ri4 },                 \
+      { shift##op##_mi1, shift##op##_mi2, shift##op##_mi4 } }
+/* [group-2 op][0 register, 1 memory][size index]; NULL: use exec_shift */
+const insn_fn shift_imm_handlers[8][2][3] = {
+    [0] = SHIFT_ROW(0), [1] = SHIFT_ROW(1), [4] = SHIFT_ROW(4),
+    [5] = SHIFT_ROW(5), [6] = SHIFT_ROW(4), [7] = SHIFT_ROW(7),
+};
+
 static void double_shift(struct cpu *c, const struct insn *i, bool left)
 {
     unsigned sz = i->osize, bits = sz * 8;

@@ -103,7 +103,7 @@ run_guest() {   # run_guest SCRIPT
     fi
     bash "$script" 2>&1 | tee "$log"
     st=${PIPESTATUS[0]}
-    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$log" | tail -n 1)
+    line=$(grep -aE '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$log" | tail -n 1)
     if [ -z "$line" ]; then
         echo "  FAIL  $script printed no 'N passed, N failed' line (exit status $st)"
         failed=$((failed + 1))

@@ -65,7 +65,7 @@ run_check() {   # run_check KIND BIN
         timeout_cmd "$bin" > "$log" 2>&1
     fi
     st=$?
-    line=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" | tail -n 1)
+    line=$(grep -aE '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$log" | tail -n 1)
     if [ -z "$line" ]; then
         printf '  FAIL  %-24s no Check summary (exit status %d); last lines of %s:\n' \
             "$name" "$st" "$log"

@@ -224,11 +224,14 @@ static int64_t periodic_index(const struct rtc *r, int64_t t, int64_t period)
     return (int64_t)(cyc / (uint64_t)period);
 }
 
+/* a + b, saturating at INT64_MAX; a may be negative (a clock base set
+ * before the machine's epoch). */
 static int64_t add_sat(int64_t a, unsigned __int128 b)
 {
-    if (b >= (unsigned __int128)(INT64_MAX - a))
+    if (b > (unsigned __int128)INT64_MAX * 2u)
         return INT64_MAX;
-    return a + (int64_t)b;
+    __int128 s = (__int128)a + (__int128)b;
+    return s > INT64_MAX ? INT64_MAX : (int64_t)s;
 }
 
 static int64_t next_periodic_ns(const struct rtc *r, int64_t t,

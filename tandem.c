@@ -28,6 +28,7 @@ enum opt_id {
     OPT_M, OPT_ACCEL, OPT_ENABLE_KVM, OPT_BIOS, OPT_DEBUGCON, OPT_CHARDEV,
     OPT_DEVICE, OPT_SERIAL, OPT_NOGRAPHIC, OPT_DISPLAY, OPT_MONITOR,
     OPT_NO_REBOOT, OPT_D, OPT_LOGFILE, OPT_QUIET, OPT_HELP, OPT_VERSION,
+    OPT_BOOT, OPT_L, OPT_VGA,
 };
 
 struct opt {
@@ -41,6 +42,9 @@ static const struct opt opts[] = {
     { "accel", true, OPT_ACCEL },
     { "enable-kvm", false, OPT_ENABLE_KVM },
     { "bios", true, OPT_BIOS },
+    { "boot", true, OPT_BOOT },
+    { "L", true, OPT_L },
+    { "vga", true, OPT_VGA },
     { "debugcon", true, OPT_DEBUGCON },
     { "chardev", true, OPT_CHARDEV },
     { "device", true, OPT_DEVICE },
@@ -70,10 +74,17 @@ static void usage(FILE *f)
 "                      kvm:interp (default interp); -enable-kvm = -accel kvm\n"
 "  -bios FILE          BIOS image: a multiple of 64 KiB, mapped to end at\n"
 "                      4 GiB (default " PC_DEFAULT_BIOS ")\n"
+"  -L DIR              look for firmware files (-bios NAME) in DIR first\n"
+"  -boot [order=]DRIVES[,menu=on|off][,splash-time=MS][,reboot-timeout=MS]\n"
+"        [,strict=on|off]\n"
+"                      BIOS boot order: c disk, d CD-ROM, a floppy, n net\n"
+"                      (default cad); reboot-timeout after a failed boot\n"
+"                      (default -1: wait)\n"
 "  -serial DEV         COM1 (repeat for COM2-COM4); DEV is stdio,\n"
 "                      file:PATH, null, none or chardev:ID (default null)\n"
 "  -nographic          no display; COM1 on the terminal (C-a h for help)\n"
 "  -display none       no display\n"
+"  -vga std|none       the VGA card (default std: stdvga with VBE on PCI)\n"
 "  -monitor none       no monitor (the only choice so far)\n"
 "  -debugcon DEV       debug console on port 0xe9 (DEV as for -serial)\n"
 "  -chardev BACKEND,id=ID[,path=PATH][,signal=on|off]\n"
@@ -227,6 +238,22 @@ int main(int argc, char **argv)
         case OPT_DEBUGCON:
             cfg.debugcon = val;
             break;
+        case OPT_BOOT:
+            if (pc_parse_boot(&cfg, val, err, sizeof err))
+                die("%s", err);
+            break;
+        case OPT_VGA:
+            if (strcmp(val, "std") != 0 && strcmp(val, "none") != 0)
+                die("-vga %s: unknown adapter (std, none)", val);
+            cfg.vga = val;
+            break;
+        case OPT_L:
+            if (!*val)
+                die("-L: empty directory name");
+            if (cfg.nr_fw_dirs == PC_MAX_FW_DIRS)
+                die("-L %s: at most %d directories", val, PC_MAX_FW_DIRS);
+            cfg.fw_dirs[cfg.nr_fw_dirs++] = val;
+            break;
         case OPT_CHARDEV:
             if (cfg.nr_chardevs == PC_MAX_OPTS)
                 die("-chardev: at most %d", PC_MAX_OPTS);
@@ -295,6 +322,7 @@ int main(int argc, char **argv)
         cfg.serial[0] = nographic ? "mon:stdio" : "null";
         cfg.nr_serial = 1;
     }
+    cfg.nographic = nographic;
     if (!accel_list[0])
         snprintf(accel_list, sizeof accel_list, "interp");
 

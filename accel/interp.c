@@ -93,6 +93,7 @@ static void interp_destroy(struct accel *a)
 {
     if (a->vcpu) {
         machine_set_ram_write_hook(a->m, NULL, NULL);
+        machine_set_map_hook(a->m, NULL, NULL);
         machine_set_kick(a->m, NULL, NULL);
         cpu_free(a->vcpu->cpu);
         free(a->vcpu);
@@ -103,6 +104,18 @@ static void interp_destroy(struct accel *a)
 static void on_ram_write(void *opaque, uint64_t gpa, uint64_t len)
 {
     cpu_invalidate_code(opaque, gpa, len);
+}
+
+/* The memory map changed (PAM, a BAR moved): decoded code and the TLB's
+ * host pointers for the range are stale.  The state round trip is the one
+ * public way to flush the TLB; it is safe inside an instruction (EIP and
+ * flags are committed as they stand). */
+static void on_map_change(void *opaque, uint64_t gpa, uint64_t len)
+{
+    struct cpu *c = opaque;
+    cpu_invalidate_code(c, gpa, len);
+    cpu_state(c);
+    cpu_state_changed(c);
 }
 
 static void on_kick(void *opaque)
@@ -138,6 +151,7 @@ static struct vcpu *interp_vcpu_create(struct accel *a, int index, char *err,
     v->a = a;
     a->vcpu = v;
     machine_set_ram_write_hook(a->m, on_ram_write, v->cpu);
+    machine_set_map_hook(a->m, on_map_change, v->cpu);
     machine_set_kick(a->m, on_kick, v->cpu);
     return v;
 }

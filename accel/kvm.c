@@ -63,6 +63,17 @@ struct accel {
     uint32_t host_leaf1[4], host_ext1[4];   /* KVM_GET_SUPPORTED_CPUID */
     struct vcpu *vcpus[KVM_MAX_VCPUS];
     int nr_vcpus;
+    /* memory slots as installed, re-synced when the machine's map changes */
+    struct kvm_slot *slots;
+    int nr_slots, max_slots;
+    char map_err[256];           /* a failed re-map, reported by the next run */
+};
+
+struct kvm_slot {
+    bool used;
+    uint64_t gpa, size;
+    uintptr_t host;
+    uint32_t flags;
 };
 
 struct vcpu {
@@ -221,23 +232,21 @@ static int kvm_read_host_cpuid(struct accel *a, char *err, size_t errlen)
     }
 }
 
-static int kvm_map_memory(struct accel *a, char *err, size_t errlen)
+/* The slots the machine's map asks for now; returns the count or -1. */
+static int kvm_wanted_slots(struct accel *a, struct kvm_slot *want, int max,
+                            char *err, size_t errlen)
 {
     const struct mem_region *r;
     int n = machine_regions(a->m, &r);
-    int max_slots = kvm_check_cap(a->kvm_fd, KVM_CAP_NR_MEMSLOTS);
-    long page = sysconf(_SC_PAGESIZE);
-    uint32_t slot = 0;
+    uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+    int nw = 0;
 
-    if (max_slots <= 0)
-        max_slots = 32;   /* the oldest kernels' fixed count */
     for (int i = 0; i < n; i++) {
         if (r[i].kind == MEM_MMIO || !r[i].size)
             continue;
         /* KVM maps whole pages.  A page shared by two regions (a ROM whose
          * size is not a page multiple) stays unmapped: its accesses exit as
          * MMIO and the machine dispatches them byte-exactly. */
-        uint64_t pg = (uint64_t)page;
         uint64_t start = (r[i].gpa + pg - 1) & ~(pg - 1);
         uint64_t end = (r[i].gpa + r[i].size) & ~(pg - 1);
         if (start != r[i].gpa || end != r[i].gpa + r[i].size) {
@@ -258,35 +267,124 @@ static int kvm_map_memory(struct accel *a, char *err, size_t errlen)
                      r[i].name ? r[i].name : "?");
             return -1;
         }
-        if ((int)slot >= max_slots) {
+        if (nw >= max) {
             snprintf(err, errlen, "kvm: the memory map has more regions than "
-                     "the host's %d memory slots", max_slots);
+                     "the host's %d memory slots", max);
             return -1;
         }
-        struct kvm_userspace_memory_region mr = {
-            .slot = slot++,
-            .guest_phys_addr = start,
-            .memory_size = end - start,
-            .userspace_addr = (uintptr_t)host,
-        };
+        struct kvm_slot *w = &want[nw++];
+        *w = (struct kvm_slot){ .used = true, .gpa = start,
+                                .size = end - start, .host = (uintptr_t)host };
         if (r[i].kind == MEM_ROM) {
             if (a->cap_readonly)
-                mr.flags = KVM_MEM_READONLY;   /* writes exit as MMIO */
+                w->flags = KVM_MEM_READONLY;   /* writes exit as MMIO */
             else if (log_enabled(machine_logger(a->m), LOG_UNIMP))
                 log_printf(machine_logger(a->m),
                            "kvm: no KVM_CAP_READONLY_MEM: ROM \"%s\" is "
                            "mapped writable\n", r[i].name ? r[i].name : "?");
         }
-        if (ioctl(a->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0) {
-            int e = errno;
-            snprintf(err, errlen,
-                     "kvm: KVM_SET_USER_MEMORY_REGION (\"%s\" at 0x%llx): %s",
-                     r[i].name ? r[i].name : "?",
-                     (unsigned long long)r[i].gpa, strerror(e));
-            return -1;
-        }
+    }
+    return nw;
+}
+
+static bool slot_same(const struct kvm_slot *x, const struct kvm_slot *y)
+{
+    return x->gpa == y->gpa && x->size == y->size && x->host == y->host &&
+           x->flags == y->flags;
+}
+
+static int kvm_set_slot(struct accel *a, uint32_t slot,
+                        const struct kvm_slot *s, char *err, size_t errlen)
+{
+    struct kvm_userspace_memory_region mr = {
+        .slot = slot,
+        .flags = s ? s->flags : 0,
+        .guest_phys_addr = s ? s->gpa : a->slots[slot].gpa,
+        .memory_size = s ? s->size : 0,   /* size 0 deletes the slot */
+        .userspace_addr = s ? s->host : 0,
+    };
+    if (ioctl(a->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0) {
+        int e = errno;
+        snprintf(err, errlen, "kvm: KVM_SET_USER_MEMORY_REGION (slot %u at "
+                 "0x%llx): %s", slot, (unsigned long long)mr.guest_phys_addr,
+                 strerror(e));
+        return -1;
     }
     return 0;
+}
+
+/* Make KVM's memory slots match the machine's map: slots that changed are
+ * deleted first (KVM refuses overlapping slots), then the new ones added. */
+static int kvm_map_memory(struct accel *a, char *err, size_t errlen)
+{
+    if (!a->slots) {
+        int max = kvm_check_cap(a->kvm_fd, KVM_CAP_NR_MEMSLOTS);
+        if (max <= 0)
+            max = 32;   /* the oldest kernels' fixed count */
+        a->slots = calloc((size_t)max, sizeof *a->slots);
+        if (!a->slots) {
+            snprintf(err, errlen, "kvm: out of memory");
+            return -1;
+        }
+        a->max_slots = max;
+    }
+    const struct mem_region *regions;
+    int nr = machine_regions(a->m, &regions);
+    int cap = nr < a->max_slots ? nr : a->max_slots;
+    struct kvm_slot *want = calloc((size_t)(cap ? cap : 1), sizeof *want);
+    if (!want) {
+        snprintf(err, errlen, "kvm: out of memory");
+        return -1;
+    }
+    int nw = kvm_wanted_slots(a, want, cap, err, errlen);
+    int rc = nw < 0 ? -1 : 0;
+
+    for (int i = 0; i < a->nr_slots && rc == 0; i++) {
+        if (!a->slots[i].used)
+            continue;
+        bool keep = false;
+        for (int j = 0; j < nw && !keep; j++)
+            if (want[j].used && slot_same(&a->slots[i], &want[j])) {
+                want[j].used = false;   /* already there */
+                keep = true;
+            }
+        if (!keep) {
+            rc = kvm_set_slot(a, (uint32_t)i, NULL, err, errlen);
+            a->slots[i].used = false;
+        }
+    }
+    for (int j = 0; j < nw && rc == 0; j++) {
+        if (!want[j].used)
+            continue;
+        int i;
+        for (i = 0; i < a->max_slots && a->slots[i].used; i++)
+            ;
+        if (i == a->max_slots) {
+            snprintf(err, errlen, "kvm: the memory map has more regions than "
+                     "the host's %d memory slots", a->max_slots);
+            rc = -1;
+            break;
+        }
+        rc = kvm_set_slot(a, (uint32_t)i, &want[j], err, errlen);
+        if (rc == 0) {
+            a->slots[i] = want[j];
+            if (i >= a->nr_slots)
+                a->nr_slots = i + 1;
+        }
+    }
+    free(want);
+    return rc;
+}
+
+/* The machine's map hook (PAM, BARs): re-sync the slots now, between two
+ * KVM_RUNs; a failure is reported by the next run. */
+static void kvm_on_map_change(void *opaque, uint64_t gpa, uint64_t len)
+{
+    struct accel *a = opaque;
+    (void)gpa;
+    (void)len;
+    if (!a->map_err[0])
+        kvm_map_memory(a, a->map_err, sizeof a->map_err);
 }
 
 static void kvm_destroy(struct accel *a);
@@ -367,6 +465,7 @@ static struct accel *kvm_init(struct machine *m, const struct cpu_model *model,
         goto fail;
     if (kvm_map_memory(a, err, errlen) < 0)
         goto fail;
+    machine_set_map_hook(m, kvm_on_map_change, a);
     return a;
 
 fail:
@@ -391,6 +490,9 @@ static void kvm_destroy(struct accel *a)
         return;
     if (a->nr_vcpus)
         machine_set_kick(a->m, NULL, NULL);
+    if (a->slots)
+        machine_set_map_hook(a->m, NULL, NULL);
+    free(a->slots);
     for (int i = 0; i < a->nr_vcpus; i++)
         kvm_vcpu_free(a->vcpus[i]);
     if (a->vm_fd >= 0)
@@ -774,6 +876,10 @@ static int kvm_run(struct vcpu *v, struct accel_exit *exit)
 
     memset(exit, 0, offsetof(struct accel_exit, msg));
     exit->msg[0] = 0;
+    if (v->a->map_err[0]) {
+        snprintf(exit->msg, sizeof exit->msg, "%s", v->a->map_err);
+        goto error;
+    }
     if (kvm_thread_setup(v, exit->msg, sizeof exit->msg) < 0)
         goto error;
     if (v->step_over &&

@@ -1,11 +1,13 @@
 /* The machine core: guest RAM, the physical memory map, port and MMIO
  * dispatch, IRQ lines, the virtual clock and timers, run-loop requests.
  *
- * The memory map is kept twice: the regions as added (RAM, and the ROM/MMIO
- * list, which may not overlap one another), and a flat view, sorted and
- * non-overlapping, in which ROM and MMIO punch holes into RAM.  The flat view
- * is what lookups search and what engines map into KVM memory slots; it is
- * rebuilt on every add (adds happen at board setup, lookups all the time). */
+ * The memory map is kept twice: the regions as added (RAM, the ROM/MMIO
+ * list, which may not overlap one another, and the chipset's shadow
+ * windows), and a flat view, sorted and non-overlapping, in which ROM and
+ * MMIO punch holes into RAM except where a shadow window shows the RAM.
+ * The flat view is what lookups search and what engines map into KVM memory
+ * slots; it is rebuilt on every change (changes are rare, lookups happen all
+ * the time), and the engine's map hook is told. */
 #define _GNU_SOURCE
 #include "hw/machine.h"
 
@@ -25,6 +27,17 @@
 #define RAM_ABOVE_4G 0x100000000ull
 #define UNMAPPED_LOG_MAX 16            /* then stop logging unmapped access */
 #define TIMERS_PER_RUN_MAX 10000       /* bound on callbacks per run_timers */
+
+/* flat_src codes for flat entries that are not a ROM/MMIO region */
+#define FLAT_RAM (-1)          /* RAM */
+#define FLAT_RAM_RO (-2)       /* RAM shown read-only (SHADOW_RO) */
+#define FLAT_WO_HOLE (-3)      /* nothing to read; writes go to RAM */
+#define MACHINE_MAX_SHADOW 32
+
+struct shadow_win {
+    uint64_t gpa, size;
+    enum shadow_mode mode;
+};
 
 struct src_region {             /* a ROM or MMIO region as added */
     struct mem_region r;
@@ -73,9 +86,16 @@ struct machine {
     struct src_region src[MACHINE_MAX_REGIONS];   /* sorted by gpa */
     int nr_src;
     struct mem_region flat[MACHINE_MAX_REGIONS];
-    int flat_src[MACHINE_MAX_REGIONS];            /* -1 for RAM pieces */
+    int flat_src[MACHINE_MAX_REGIONS];            /* src index or FLAT_* */
+    uint8_t *flat_wr[MACHINE_MAX_REGIONS];        /* writes go here instead */
     int nr_flat;
     unsigned unmapped_logged;
+    bool ro_write_logged;
+
+    struct shadow_win shadow[MACHINE_MAX_SHADOW]; /* sorted by gpa */
+    int nr_shadow;
+    void (*map_hook)(void *opaque, uint64_t gpa, uint64_t len);
+    void *map_hook_opaque;
 
     uint16_t port_table[65536];                   /* handler index + 1 */
     uint64_t port_logged[65536 / 64];
@@ -188,7 +208,7 @@ struct machine *machine_new(uint64_t ram_size, char *err, size_t errlen)
     }
     for (int i = 0; i < m->nr_ram; i++) {
         m->flat[i] = m->ram_regions[i];
-        m->flat_src[i] = -1;
+        m->flat_src[i] = FLAT_RAM;
     }
     m->nr_flat = m->nr_ram;
     m->start_ns = host_ns();
@@ -235,68 +255,140 @@ static uint64_t region_end(const struct mem_region *r)   /* inclusive */
     return r->gpa + r->size - 1;
 }
 
-/* Rebuild the flat view: every ROM/MMIO region, plus the pieces of RAM
- * they leave uncovered (pointing at the matching host offsets), by address. */
+static const struct mem_region *ram_at(const struct machine *m, uint64_t a)
+{
+    for (int i = 0; i < m->nr_ram; i++)
+        if (a - m->ram_regions[i].gpa < m->ram_regions[i].size)
+            return &m->ram_regions[i];
+    return NULL;
+}
+
+static int src_at(const struct machine *m, uint64_t a)
+{
+    for (int s = 0; s < m->nr_src; s++)
+        if (a - m->src[s].r.gpa < m->src[s].r.size)
+            return s;
+    return -1;
+}
+
+static const struct shadow_win *shadow_at(const struct machine *m, uint64_t a)
+{
+    for (int i = 0; i < m->nr_shadow; i++)
+        if (a - m->shadow[i].gpa < m->shadow[i].size)
+            return &m->shadow[i];
+    return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Rebuild the flat view.  Every edge of a RAM, ROM/MMIO or shadow region
+ * cuts the address space into pieces; each piece shows what the rules say
+ * (shadowed RAM, else the ROM/MMIO region, else RAM, else nothing), and
+ * neighbours showing the same thing contiguously are merged again. */
 static int flat_rebuild(struct machine *m)
 {
+    uint64_t pts[2 * (2 + MACHINE_MAX_REGIONS + MACHINE_MAX_SHADOW)];
     struct mem_region out[MACHINE_MAX_REGIONS];
     int out_src[MACHINE_MAX_REGIONS];
-    int n = 0;
+    uint8_t *out_wr[MACHINE_MAX_REGIONS];
+    int np = 0, n = 0;
 
-    for (int s = 0; s < m->nr_src; s++) {
-        out[n] = m->src[s].r;
-        out_src[n++] = s;
-    }
     for (int i = 0; i < m->nr_ram; i++) {
-        const struct mem_region *ram = &m->ram_regions[i];
-        uint64_t cur = ram->gpa, end = region_end(ram);
-        bool done = false;
-
-        for (int s = 0; s < m->nr_src && !done; s++) {
-            const struct mem_region *r = &m->src[s].r;
-            if (region_end(r) < cur)
-                continue;
-            if (r->gpa > end)
-                break;
-            if (r->gpa > cur) {
-                if (n == MACHINE_MAX_REGIONS)
-                    return -1;
-                out[n] = *ram;
-                out[n].gpa = cur;
-                out[n].size = r->gpa - cur;
-                out[n].host = ram->host + (cur - ram->gpa);
-                out_src[n++] = -1;
-            }
-            if (region_end(r) >= end)
-                done = true;
-            else
-                cur = region_end(r) + 1;
-        }
-        if (!done) {
-            if (n == MACHINE_MAX_REGIONS)
-                return -1;
-            out[n] = *ram;
-            out[n].gpa = cur;
-            out[n].size = end - cur + 1;
-            out[n].host = ram->host + (cur - ram->gpa);
-            out_src[n++] = -1;
-        }
+        pts[np++] = m->ram_regions[i].gpa;
+        pts[np++] = m->ram_regions[i].gpa + m->ram_regions[i].size;
     }
-    /* Insertion sort: a few dozen entries at most. */
-    for (int i = 1; i < n; i++) {
-        struct mem_region r = out[i];
-        int rs = out_src[i], j = i;
-        for (; j > 0 && out[j - 1].gpa > r.gpa; j--) {
-            out[j] = out[j - 1];
-            out_src[j] = out_src[j - 1];
+    for (int i = 0; i < m->nr_src; i++) {
+        pts[np++] = m->src[i].r.gpa;
+        pts[np++] = m->src[i].r.gpa + m->src[i].r.size;
+    }
+    for (int i = 0; i < m->nr_shadow; i++) {
+        pts[np++] = m->shadow[i].gpa;
+        pts[np++] = m->shadow[i].gpa + m->shadow[i].size;
+    }
+    qsort(pts, (size_t)np, sizeof pts[0], cmp_u64);
+
+    for (int k = 0; k + 1 < np; k++) {
+        uint64_t a = pts[k], b = pts[k + 1];
+        if (a == b)
+            continue;
+        const struct mem_region *ram = ram_at(m, a);
+        const struct shadow_win *w = shadow_at(m, a);
+        int s = src_at(m, a);
+        uint8_t *ram_host = ram ? ram->host + (a - ram->gpa) : NULL;
+        struct mem_region piece;
+        int code;
+        uint8_t *wr = NULL;
+
+        if (ram && w && (w->mode == SHADOW_RW || w->mode == SHADOW_RO)) {
+            piece = *ram;
+            piece.host = ram_host;
+            piece.kind = w->mode == SHADOW_RO ? MEM_ROM : MEM_RAM;
+            code = w->mode == SHADOW_RO ? FLAT_RAM_RO : FLAT_RAM;
+        } else if (s >= 0) {
+            const struct mem_region *r = &m->src[s].r;
+            piece = *r;
+            if (r->host)
+                piece.host = r->host + (a - r->gpa);
+            code = s;
+            if (ram && w && w->mode == SHADOW_WO)
+                wr = ram_host;
+        } else if (ram && !w) {
+            piece = *ram;
+            piece.host = ram_host;
+            code = FLAT_RAM;
+        } else if (ram && w->mode == SHADOW_WO) {
+            piece = (struct mem_region){ .kind = MEM_MMIO,
+                                         .name = "shadow-write-only" };
+            code = FLAT_WO_HOLE;
+            wr = ram_host;
+        } else {
+            continue;   /* nothing answers here */
         }
-        out[j] = r;
-        out_src[j] = rs;
+        piece.gpa = a;
+        piece.size = b - a;
+
+        if (n > 0) {
+            struct mem_region *p = &out[n - 1];
+            bool host_ok = p->host ? piece.host == p->host + p->size
+                                   : piece.host == NULL;
+            bool wr_ok = out_wr[n - 1] ? wr == out_wr[n - 1] + p->size
+                                       : wr == NULL;
+            if (p->gpa + p->size == a && out_src[n - 1] == code &&
+                p->kind == piece.kind && host_ok && wr_ok) {
+                p->size += piece.size;
+                continue;
+            }
+        }
+        if (n == MACHINE_MAX_REGIONS)
+            return -1;
+        out[n] = piece;
+        out_src[n] = code;
+        out_wr[n] = wr;
+        n++;
     }
     memcpy(m->flat, out, (size_t)n * sizeof out[0]);
     memcpy(m->flat_src, out_src, (size_t)n * sizeof out_src[0]);
+    memcpy(m->flat_wr, out_wr, (size_t)n * sizeof out_wr[0]);
     m->nr_flat = n;
     return 0;
+}
+
+static void map_changed(struct machine *m, uint64_t gpa, uint64_t len)
+{
+    if (m->map_hook)
+        m->map_hook(m->map_hook_opaque, gpa, len);
+}
+
+void machine_set_map_hook(struct machine *m,
+                          void (*fn)(void *opaque, uint64_t gpa, uint64_t len),
+                          void *opaque)
+{
+    m->map_hook = fn;
+    m->map_hook_opaque = opaque;
 }
 
 /* Insert a ROM/MMIO region, refusing overlaps with other ROM/MMIO. */
@@ -305,7 +397,8 @@ static int src_insert(struct machine *m, const struct src_region *sr)
     const struct mem_region *r = &sr->r;
     int pos;
 
-    if (r->size == 0 || r->gpa + (r->size - 1) < r->gpa)
+    /* the end (exclusive) must be representable */
+    if (r->size == 0 || r->gpa + r->size <= r->gpa)
         return -1;
     if (m->nr_src == MACHINE_MAX_REGIONS)
         return -1;
@@ -327,6 +420,73 @@ static int src_insert(struct machine *m, const struct src_region *sr)
         flat_rebuild(m);
         return -1;
     }
+    map_changed(m, r->gpa, r->size);
+    return 0;
+}
+
+int machine_remove_region(struct machine *m, uint64_t gpa)
+{
+    int i;
+
+    for (i = 0; i < m->nr_src && m->src[i].r.gpa != gpa; i++)
+        ;
+    if (i == m->nr_src)
+        return -1;
+    struct src_region sr = m->src[i];
+    memmove(&m->src[i], &m->src[i + 1],
+            (size_t)(m->nr_src - i - 1) * sizeof m->src[0]);
+    m->nr_src--;
+    /* Fewer edges can only merge pieces, so this cannot run out of room. */
+    flat_rebuild(m);
+    /* Engines drop their mappings before the ROM's memory goes away. */
+    map_changed(m, sr.r.gpa, sr.r.size);
+    if (sr.r.kind == MEM_ROM)
+        munmap(sr.r.host, sr.map_size);
+    free((char *)sr.r.name);
+    return 0;
+}
+
+int machine_set_shadow(struct machine *m, uint64_t gpa, uint64_t size,
+                       enum shadow_mode mode)
+{
+    int i;
+
+    if (size == 0 || gpa + size <= gpa || (unsigned)mode > SHADOW_RW)
+        return -1;
+    for (i = 0; i < m->nr_shadow; i++) {
+        struct shadow_win *w = &m->shadow[i];
+        if (w->gpa == gpa && w->size == size) {
+            if (w->mode == mode)
+                return 0;
+            enum shadow_mode old = w->mode;
+            w->mode = mode;
+            if (flat_rebuild(m) < 0) {
+                w->mode = old;
+                flat_rebuild(m);
+                return -1;
+            }
+            map_changed(m, gpa, size);
+            return 0;
+        }
+        if (gpa < w->gpa + w->size && w->gpa < gpa + size)
+            return -1;
+    }
+    if (m->nr_shadow == MACHINE_MAX_SHADOW)
+        return -1;
+    for (i = 0; i < m->nr_shadow && m->shadow[i].gpa < gpa; i++)
+        ;
+    memmove(&m->shadow[i + 1], &m->shadow[i],
+            (size_t)(m->nr_shadow - i) * sizeof m->shadow[0]);
+    m->shadow[i] = (struct shadow_win){ gpa, size, mode };
+    m->nr_shadow++;
+    if (flat_rebuild(m) < 0) {
+        memmove(&m->shadow[i], &m->shadow[i + 1],
+                (size_t)(m->nr_shadow - i - 1) * sizeof m->shadow[0]);
+        m->nr_shadow--;
+        flat_rebuild(m);
+        return -1;
+    }
+    map_changed(m, gpa, size);
     return 0;
 }
 
@@ -434,24 +594,58 @@ int machine_add_pio(struct machine *m, uint16_t port, unsigned count,
                     pio_read_fn rd, pio_write_fn wr, void *opaque,
                     const char *name)
 {
-    if (count == 0 || (unsigned)port + count > 65536 || m->nr_pio >= 65535)
+    if (count == 0 || (unsigned)port + count > 65536)
         return -1;
     for (unsigned i = 0; i < count; i++)
         if (m->port_table[port + i])
             return -1;
-    if (grow((void **)&m->pio, &m->cap_pio, m->nr_pio + 1, sizeof *m->pio))
+    int idx;
+    for (idx = 0; idx < m->nr_pio && m->pio[idx].name; idx++)
+        ;   /* a slot freed by machine_remove_pio, or a new one */
+    if (idx == 65535)
+        return -1;   /* handler numbers must fit the port table */
+    if (idx == m->nr_pio &&
+        grow((void **)&m->pio, &m->cap_pio, m->nr_pio + 1, sizeof *m->pio))
         return -1;
-    struct pio_handler *h = &m->pio[m->nr_pio];
+    struct pio_handler *h = &m->pio[idx];
     h->name = strdup(name ? name : "pio");
     if (!h->name)
         return -1;
     h->rd = rd;
     h->wr = wr;
     h->opaque = opaque;
-    m->nr_pio++;
+    if (idx == m->nr_pio)
+        m->nr_pio++;
     for (unsigned i = 0; i < count; i++)
-        m->port_table[port + i] = (uint16_t)m->nr_pio;
+        m->port_table[port + i] = (uint16_t)(idx + 1);
     return 0;
+}
+
+void machine_remove_pio(struct machine *m, uint16_t port, unsigned count)
+{
+    uint16_t ids[8];
+    int nids = 0;
+
+    for (unsigned i = 0; i < count && port + i < 65536u; i++) {
+        uint16_t h = m->port_table[port + i];
+        if (!h)
+            continue;
+        m->port_table[port + i] = 0;
+        bool known = false;
+        for (int k = 0; k < nids && !known; k++)
+            known = ids[k] == h;
+        if (!known && nids < 8)
+            ids[nids++] = h;
+    }
+    /* Free the handlers no port uses any more (one pass over the table). */
+    for (unsigned p = 0; p < 65536 && nids; p++)
+        for (int k = 0; k < nids; k++)
+            if (m->port_table[p] == ids[k])
+                ids[k--] = ids[--nids];
+    for (int k = 0; k < nids; k++) {
+        free(m->pio[ids[k] - 1].name);
+        m->pio[ids[k] - 1] = (struct pio_handler){ 0 };
+    }
 }
 
 static void pio_log_unassigned(struct machine *m, uint16_t port,
@@ -541,9 +735,13 @@ uint64_t machine_mem_read(struct machine *m, uint64_t gpa, unsigned size)
                 memcpy(&v, r->host + off, size);   /* little-endian host */
                 return v;
             }
-            if (size_is_pow2(size))
-                return r->read ? r->read(r->opaque, off, size) & size_ones(size)
+            if (size_is_pow2(size)) {
+                if (m->flat_src[i] >= 0)   /* a piece of a split region */
+                    off = gpa - m->src[m->flat_src[i]].r.gpa;
+                return r->read ? r->read(r->opaque, off, size) &
+                                 size_ones(size)
                                : size_ones(size);
+            }
         }
     }
     if (size > 1) {   /* straddles regions (or odd size): byte by byte */
@@ -574,16 +772,30 @@ void machine_mem_write(struct machine *m, uint64_t gpa, uint64_t val,
                 ram_written(m, gpa, size);
                 return;
             case MEM_ROM: {
-                struct src_region *sr = &m->src[m->flat_src[i]];
-                if (!sr->write_logged && log_enabled(&m->log, LOG_UNIMP)) {
-                    sr->write_logged = true;
-                    log_printf(&m->log, "write to ROM '%s' at 0x%llx ignored\n",
-                               r->name, (unsigned long long)gpa);
+                if (m->flat_wr[i]) {   /* shadow RAM takes the write */
+                    memcpy(m->flat_wr[i] + off, &val, size);
+                    ram_written(m, gpa, size);
+                    return;
+                }
+                bool *logged = m->flat_src[i] >= 0 ?
+                               &m->src[m->flat_src[i]].write_logged :
+                               &m->ro_write_logged;
+                if (!*logged && log_enabled(&m->log, LOG_UNIMP)) {
+                    *logged = true;
+                    log_printf(&m->log, "write to ROM '%s' at 0x%llx "
+                               "ignored\n", r->name, (unsigned long long)gpa);
                 }
                 return;
             }
             case MEM_MMIO:
+                if (m->flat_wr[i]) {
+                    memcpy(m->flat_wr[i] + off, &val, size);
+                    ram_written(m, gpa, size);
+                    return;
+                }
                 if (size_is_pow2(size)) {
+                    if (m->flat_src[i] >= 0)
+                        off = gpa - m->src[m->flat_src[i]].r.gpa;
                     if (r->write)
                         r->write(r->opaque, off, val & size_ones(size), size);
                     return;

@@ -61,6 +61,34 @@ int machine_add_pio(struct machine *m, uint16_t port, unsigned count,
                     pio_read_fn rd, pio_write_fn wr, void *opaque,
                     const char *name);
 
+/* Remove the ROM or MMIO region that starts at `gpa` (a PCI BAR moving or
+ * turned off); RAM under it shows again.  -1 if there is none. */
+int machine_remove_region(struct machine *m, uint64_t gpa);
+/* Release `count` ports claimed with machine_add_pio (a BAR moving). */
+void machine_remove_pio(struct machine *m, uint16_t port, unsigned count);
+
+/* ---- Shadow RAM (the chipset's PAM registers) ----
+ * A shadow window is a range where the chipset decides, at run time,
+ * whether reads and writes reach the RAM underneath or go to the bus
+ * (where a ROM or MMIO region, or nothing, answers):
+ *   SHADOW_OFF  reads and writes go to the bus (RAM hidden)
+ *   SHADOW_RO   reads from RAM, writes go to the bus (ROM there ignores them)
+ *   SHADOW_WO   reads from the bus, writes to RAM
+ *   SHADOW_RW   RAM, as if there were no window
+ * The first call for a range creates the window (windows may not overlap;
+ * later calls must give the same gpa and size).  -1 on a bad range.  A
+ * change of mode rebuilds the memory map and calls the map hook. */
+enum shadow_mode { SHADOW_OFF, SHADOW_RO, SHADOW_WO, SHADOW_RW };
+int machine_set_shadow(struct machine *m, uint64_t gpa, uint64_t size,
+                       enum shadow_mode mode);
+
+/* The engine's hook told when the memory map changed after setup (shadow
+ * modes, regions added or removed): host pointers cached for guest pages in
+ * [gpa, gpa+len) are stale, and kvm must re-map its memory slots. */
+void machine_set_map_hook(struct machine *m,
+                          void (*fn)(void *opaque, uint64_t gpa, uint64_t len),
+                          void *opaque);
+
 /* The memory map, sorted by address, for engines and debuggers. */
 int machine_regions(const struct machine *m, const struct mem_region **out);
 const struct mem_region *machine_find_region(const struct machine *m,

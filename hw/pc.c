@@ -8,14 +8,47 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cpu/cpuid.h"
 #include "hw/chardev.h"
 #include "hw/debug_exit.h"
 #include "hw/debugcon.h"
+#include "hw/fw_cfg.h"
+#include "hw/i440fx.h"
+#include "hw/i8042.h"
 #include "hw/machine.h"
+#include "hw/pci.h"
+#include "hw/pcspk.h"
 #include "hw/pic.h"
+#include "hw/piix.h"
+#include "hw/pit.h"
+#include "hw/port92.h"
+#include "hw/postcode.h"
+#include "hw/rtc.h"
 #include "hw/uart.h"
+#include "hw/vga.h"
 
 #define ISA_BIOS_MAX (128u << 10)
+#define PC_VGA_DEVFN PCI_DEVFN(2, 0)        /* where QEMU puts it */
+#define PC_VGA_ROM_NAME "vgabios-stdvga.bin"
+#define PCI_HOLE_START 0xe0000000ull   /* as machine.c: RAM below 4 GiB ends */
+/* KVM's real-mode TSS and identity-map pages (accel/kvm.c), reserved in
+ * e820 on both engines so that a guest sees one memory map. */
+#define KVM_RESERVED_ADDR 0xfeffc000ull
+#define KVM_RESERVED_SIZE 0x4000ull
+
+/* CMOS bytes a PC BIOS reads (the IBM AT layout, plus QEMU's/Bochs's
+ * extensions that SeaBIOS uses). */
+#define CMOS_FLOPPY_TYPES 0x10
+#define CMOS_EQUIPMENT 0x14
+#define CMOS_BASE_MEM_LO 0x15
+#define CMOS_EXT_MEM_LO 0x17
+#define CMOS_EXT_MEM2_LO 0x30
+#define CMOS_MEM_ABOVE_16M_LO 0x34
+#define CMOS_BOOT_FLAG1 0x38     /* high nibble: 3rd boot device; bit 0:
+                                    skip the floppy boot-signature check */
+#define CMOS_BOOT_FLAG2 0x3d     /* low nibble 1st, high nibble 2nd */
+#define CMOS_MEM_ABOVE_4G 0x5b   /* 3 bytes, 64 KiB units */
+#define CMOS_SMP_COUNT 0x5f      /* CPUs - 1 */
 
 /* The PC's COM ports. */
 static const struct {
@@ -96,6 +129,277 @@ int pc_load_bios(struct machine *m, const char *path, char *err,
                  "full or overlapping)", path);
     free(data);
     return rc;
+}
+
+/* ---- firmware files ---- */
+
+int pc_find_firmware(const struct pc_config *cfg, const char *name,
+                     char *out, size_t outlen)
+{
+    static const char *const dirs[] = PC_FIRMWARE_DIRS;
+
+    snprintf(out, outlen, "%s", name);
+    if (strchr(name, '/') || access(name, F_OK) == 0)
+        return access(name, F_OK) == 0 ? 0 : -1;
+    for (int i = 0; i < cfg->nr_fw_dirs; i++) {
+        snprintf(out, outlen, "%s/%s", cfg->fw_dirs[i], name);
+        if (access(out, F_OK) == 0)
+            return 0;
+    }
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        snprintf(out, outlen, "%s/%s", dirs[i], name);
+        if (access(out, F_OK) == 0)
+            return 0;
+    }
+    snprintf(out, outlen, "%s", name);
+    return -1;
+}
+
+/* ---- -boot ---- */
+
+static int boot_letters_ok(const char *v, char *err, size_t errlen)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > 16) {
+        snprintf(err, errlen, "-boot: boot order '%s' must list 1 to 16 "
+                 "drives (a-p)", v);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] < 'a' || v[i] > 'p') {
+            snprintf(err, errlen, "-boot: invalid boot device '%c' in '%s' "
+                     "(a, b: floppy, c: disk, d: CD-ROM, n-p: network)",
+                     v[i], v);
+            return -1;
+        }
+        if (memchr(v, v[i], i)) {
+            snprintf(err, errlen, "-boot: boot device '%c' given twice in "
+                     "'%s'", v[i], v);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int parse_onoff(const char *v, bool *out)
+{
+    if (!strcmp(v, "on") || !strcmp(v, "yes") || !strcmp(v, "true")) {
+        *out = true;
+        return 0;
+    }
+    if (!strcmp(v, "off") || !strcmp(v, "no") || !strcmp(v, "false")) {
+        *out = false;
+        return 0;
+    }
+    return -1;
+}
+
+static int parse_num(const char *s, uint64_t max, uint64_t *out);
+
+int pc_parse_boot(struct pc_config *cfg, const char *arg, char *err,
+                  size_t errlen)
+{
+    char buf[256];
+    struct pc_boot *b = &cfg->boot;
+
+    if (strlen(arg) >= sizeof buf) {
+        snprintf(err, errlen, "-boot: argument too long");
+        return -1;
+    }
+    strcpy(buf, arg);
+    /* QEMU's short form: just the drive letters */
+    if (!strchr(buf, '=') && !strchr(buf, ',')) {
+        if (boot_letters_ok(buf, err, errlen))
+            return -1;
+        strcpy(b->order, buf);
+        return 0;
+    }
+    for (char *item = strtok(buf, ","); item; item = strtok(NULL, ",")) {
+        char *eq = strchr(item, '=');
+        if (!eq) {
+            snprintf(err, errlen, "-boot %s: '%s' is not key=value", arg,
+                     item);
+            return -1;
+        }
+        *eq = '\0';
+        const char *k = item, *v = eq + 1;
+        uint64_t n;
+        bool on;
+        if (!strcmp(k, "order") || !strcmp(k, "once")) {
+            /* once= is the order for the first boot; with no reboot
+             * tracking yet it is the order */
+            if (boot_letters_ok(v, err, errlen))
+                return -1;
+            strcpy(b->order, v);
+        } else if (!strcmp(k, "menu")) {
+            if (parse_onoff(v, &on))
+                goto bad;
+            b->menu = on ? 2 : 1;
+        } else if (!strcmp(k, "splash-time")) {
+            if (parse_num(v, 0xffff, &n))
+                goto bad;
+            b->splash_time_ms = (int)n;
+        } else if (!strcmp(k, "reboot-timeout")) {
+            /* -1 (never) or 0..0xffff ms, as QEMU */
+            if (!strcmp(v, "-1"))
+                b->reboot_timeout_ms = -1;
+            else if (parse_num(v, 0xffff, &n))
+                goto bad;
+            else
+                b->reboot_timeout_ms = (int64_t)n + 1;   /* 0 = unset */
+        } else if (!strcmp(k, "strict")) {
+            if (parse_onoff(v, &b->strict))
+                goto bad;
+        } else if (!strcmp(k, "splash")) {
+            snprintf(err, errlen, "-boot %s: splash pictures are not "
+                     "supported", arg);
+            return -1;
+        } else {
+            snprintf(err, errlen, "-boot %s: unknown option '%s' (order, "
+                     "once, menu, splash-time, reboot-timeout, strict)", arg,
+                     k);
+            return -1;
+        }
+        continue;
+bad:
+        snprintf(err, errlen, "-boot %s: bad value '%s' for %s", arg, v, k);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- CMOS and fw_cfg ---- */
+
+static int boot_nibble(char c)
+{
+    switch (c) {
+    case 'a': case 'b': return 1;   /* floppy */
+    case 'c': return 2;             /* hard disk */
+    case 'd': return 3;             /* CD-ROM */
+    case 'n': return 4;             /* network */
+    default: return 0;
+    }
+}
+
+static void cmos_fill(struct pc *pc, const struct pc_config *cfg)
+{
+    struct rtc *r = pc->rtc;
+    uint64_t ram = machine_ram_size(pc->m);
+    uint64_t below = ram < PCI_HOLE_START ? ram : PCI_HOLE_START;
+    uint64_t above = ram - below;
+    uint64_t v;
+
+    /* base memory: 640 KiB */
+    rtc_cmos_set(r, CMOS_BASE_MEM_LO, 640 & 0xff);
+    rtc_cmos_set(r, CMOS_BASE_MEM_LO + 1, 640 >> 8);
+    /* extended memory above 1 MiB in KiB, capped at 0xFFFF */
+    v = below > (1u << 20) ? (below >> 10) - 1024 : 0;
+    if (v > 0xffff)
+        v = 0xffff;
+    rtc_cmos_set(r, CMOS_EXT_MEM_LO, (uint8_t)v);
+    rtc_cmos_set(r, CMOS_EXT_MEM_LO + 1, (uint8_t)(v >> 8));
+    rtc_cmos_set(r, CMOS_EXT_MEM2_LO, (uint8_t)v);
+    rtc_cmos_set(r, CMOS_EXT_MEM2_LO + 1, (uint8_t)(v >> 8));
+    /* memory above 16 MiB in 64 KiB units */
+    v = below > (16u << 20) ? (below - (16u << 20)) >> 16 : 0;
+    if (v > 0xffff)
+        v = 0xffff;
+    rtc_cmos_set(r, CMOS_MEM_ABOVE_16M_LO, (uint8_t)v);
+    rtc_cmos_set(r, CMOS_MEM_ABOVE_16M_LO + 1, (uint8_t)(v >> 8));
+    v = above >> 16;
+    for (int i = 0; i < 3; i++)
+        rtc_cmos_set(r, CMOS_MEM_ABOVE_4G + i, (uint8_t)(v >> (8 * i)));
+    rtc_cmos_set(r, CMOS_SMP_COUNT, 0);
+
+    /* equipment: no floppy drive, FPU if the CPU has one, PS/2 mouse,
+     * EGA/VGA display (bits 4-5 = 0) */
+    uint32_t id[4];
+    cpuid_query(cpu_model_default(), 1, 0, id);
+    rtc_cmos_set(r, CMOS_EQUIPMENT,
+                 (uint8_t)(((id[3] & 1) ? 0x02 : 0) | 0x04));
+    rtc_cmos_set(r, CMOS_FLOPPY_TYPES, 0);
+
+    /* boot order: three devices in nibbles, as QEMU writes them */
+    const char *order = cfg->boot.order[0] ? cfg->boot.order
+                                           : PC_DEFAULT_BOOT_ORDER;
+    int nib[3] = { 0, 0, 0 };
+    for (int i = 0; i < 3 && order[i]; i++)
+        nib[i] = boot_nibble(order[i]);
+    rtc_cmos_set(r, CMOS_BOOT_FLAG2, (uint8_t)(nib[1] << 4 | nib[0]));
+    rtc_cmos_set(r, CMOS_BOOT_FLAG1, (uint8_t)(nib[2] << 4 | 0));
+}
+
+static int fw_cfg_fill(struct pc *pc, const struct pc_config *cfg)
+{
+    struct fw_cfg *f = pc->fw_cfg;
+    uint64_t ram = machine_ram_size(pc->m);
+    uint64_t below = ram < PCI_HOLE_START ? ram : PCI_HOLE_START;
+    const char *order = cfg->boot.order[0] ? cfg->boot.order
+                                           : PC_DEFAULT_BOOT_ORDER;
+    int rc = 0;
+
+    rc |= fw_cfg_add_i64(f, FW_CFG_RAM_SIZE, ram);
+    rc |= fw_cfg_add_i16(f, FW_CFG_NB_CPUS, 1);
+    rc |= fw_cfg_add_i16(f, FW_CFG_MAX_CPUS, 1);
+    rc |= fw_cfg_add_i16(f, FW_CFG_NOGRAPHIC, cfg->nographic);
+    rc |= fw_cfg_add_i16(f, FW_CFG_BOOT_DEVICE, (uint16_t)order[0]);
+    rc |= fw_cfg_add_i16(f, FW_CFG_BOOT_MENU, cfg->boot.menu == 2);
+    /* the PIT's IRQ0 reaches IOAPIC pin 2, as on QEMU (for the MADT) */
+    rc |= fw_cfg_add_i32(f, FW_CFG_IRQ0_OVERRIDE, 1);
+    rc |= fw_cfg_add_i32(f, FW_CFG_E820_TABLE, 0);   /* no legacy entries */
+
+    rc |= fw_cfg_add_e820(f, 0, below, E820_RAM);
+    if (ram > below)
+        rc |= fw_cfg_add_e820(f, 0x100000000ull, ram - below, E820_RAM);
+    rc |= fw_cfg_add_e820(f, KVM_RESERVED_ADDR, KVM_RESERVED_SIZE,
+                          E820_RESERVED);
+
+    /* -1: after "No bootable device" wait for a key forever (QEMU) */
+    uint32_t wait = cfg->boot.reboot_timeout_ms > 0 ?
+                    (uint32_t)(cfg->boot.reboot_timeout_ms - 1) : 0xffffffffu;
+    uint8_t le[4] = { (uint8_t)wait, (uint8_t)(wait >> 8),
+                      (uint8_t)(wait >> 16), (uint8_t)(wait >> 24) };
+    if (fw_cfg_add_file(f, "etc/boot-fail-wait", le, 4, false) < 0)
+        rc = -1;
+    if (cfg->boot.menu == 2 && cfg->boot.splash_time_ms > 0) {
+        uint8_t t[2] = { (uint8_t)cfg->boot.splash_time_ms,
+                         (uint8_t)(cfg->boot.splash_time_ms >> 8) };
+        if (fw_cfg_add_file(f, "etc/boot-menu-wait", t, 2, false) < 0)
+            rc = -1;
+    }
+    if (cfg->boot.strict &&
+        fw_cfg_add_file(f, "bootorder", "HALT", 5, false) < 0)
+        rc = -1;
+    return rc ? -1 : 0;
+}
+
+/* ---- A20 ----
+ * Neither engine masks address line 20 yet: the gate is tracked, and a
+ * guest turning it off is told once under -d unimp. */
+
+static void a20_update(struct pc *pc)
+{
+    if (pc->a20_kbd || pc->a20_fast || pc->a20_logged)
+        return;
+    pc->a20_logged = true;
+    struct logger *l = machine_logger(pc->m);
+    if (log_enabled(l, LOG_UNIMP))
+        log_printf(l, "pc: A20 gate turned off; address line 20 masking is "
+                   "not emulated (A20 stays on)\n");
+}
+
+static void a20_from_kbd(void *opaque, bool on)
+{
+    struct pc *pc = opaque;
+    pc->a20_kbd = on;
+    a20_update(pc);
+}
+
+static void a20_from_port92(void *opaque, bool on)
+{
+    struct pc *pc = opaque;
+    pc->a20_fast = on;
+    a20_update(pc);
 }
 
 /* ---- -device ---- */
@@ -328,6 +632,49 @@ struct pc *pc_build(const struct pc_config *cfg, struct machine *m,
         goto fail;
     }
 
+    /* the chipset, then the ISA devices of a PC */
+    if (!(pc->pci = pci_bus_new(m, err, errlen)) ||
+        !(pc->i440fx = i440fx_new(m, pc->pci, err, errlen)) ||
+        !(pc->piix = piix_new(m, pc->pci, err, errlen)) ||
+        !(pc->pit = pit_new(m, PIT_IRQ, err, errlen)) ||
+        !(pc->pcspk = pcspk_new(m, pc->pit, err, errlen)) ||
+        !(pc->rtc = rtc_new(m, RTC_IRQ, err, errlen)) ||
+        !(pc->i8042 = i8042_new(m, I8042_KBD_IRQ, I8042_AUX_IRQ, err,
+                                errlen)) ||
+        !(pc->port92 = port92_new(m, err, errlen)) ||
+        !(pc->postcode = postcode_new(m, err, errlen)) ||
+        !(pc->fw_cfg = fw_cfg_new(m, err, errlen)))
+        goto fail;
+    if (!cfg->vga || strcmp(cfg->vga, "none") != 0) {
+        /* the video BIOS from -L or Debian's seabios; without one (and
+         * without an explicit -vga) the card still works for guests that
+         * program it themselves */
+        char rom[4096];
+        struct vga_config vc = { .rom = rom };
+        if (pc_find_firmware(cfg, PC_VGA_ROM_NAME, rom, sizeof rom) != 0 &&
+            !cfg->vga)
+            vc.rom = "none";
+        pc->vga = vga_new(m, &vc, err, errlen);
+        if (!pc->vga ||
+            !vga_pci_attach(pc->vga, pc->pci, PC_VGA_DEVFN, err, errlen)) {
+            if (cfg->vga) {
+                char why[512];
+                snprintf(why, sizeof why, "-vga %s: %s", cfg->vga, err);
+                snprintf(err, errlen, "%s", why);
+            }
+            goto fail;
+        }
+    }
+    pc->a20_kbd = i8042_a20(pc->i8042);
+    pc->a20_fast = port92_a20(pc->port92);
+    i8042_set_a20_hook(pc->i8042, a20_from_kbd, pc);
+    port92_set_a20_hook(pc->port92, a20_from_port92, pc);
+    cmos_fill(pc, cfg);
+    if (fw_cfg_fill(pc, cfg)) {
+        snprintf(err, errlen, "fw_cfg: out of memory");
+        goto fail;
+    }
+
     for (int i = 0; i < cfg->nr_serial; i++) {
         const char *spec = cfg->serial[i];
         if (!spec || strcmp(spec, "none") == 0)
@@ -364,15 +711,23 @@ struct pc *pc_build(const struct pc_config *cfg, struct machine *m,
     for (int i = 0; i < cfg->nr_devices; i++)
         if (add_device(pc, cfg->devices[i], &next_com, err, errlen))
             goto fail;
+    piix_set_isa_presence(pc->piix, pc->uart[0] != NULL, pc->uart[1] != NULL,
+                          false);
 
+    char path[4096];
     const char *bios = cfg->bios;
     if (!bios) {
-        if (access(PC_DEFAULT_BIOS, F_OK) != 0) {
+        if (pc_find_firmware(cfg, PC_DEFAULT_BIOS_NAME, path,
+                             sizeof path) != 0) {
             snprintf(err, errlen, "no BIOS: %s is missing (apt-get install "
-                     "seabios, or pass -bios FILE)", PC_DEFAULT_BIOS);
+                     "seabios, or pass -bios FILE or -L DIR)",
+                     PC_DEFAULT_BIOS);
             goto fail;
         }
-        bios = PC_DEFAULT_BIOS;
+        bios = path;
+    } else if (strcmp(bios, "none") != 0) {
+        pc_find_firmware(cfg, bios, path, sizeof path);
+        bios = path;   /* a failed search leaves the name: open() says why */
     }
     if (strcmp(bios, "none") != 0 && pc_load_bios(m, bios, err, errlen))
         goto fail;
@@ -393,6 +748,17 @@ void pc_free(struct pc *pc)
         debugcon_free(pc->debugcon[i]);
     for (int i = 0; i < pc->nr_debug_exit; i++)
         debug_exit_free(pc->debug_exit[i]);
+    fw_cfg_free(pc->fw_cfg);
+    vga_free(pc->vga);
+    postcode_free(pc->postcode);
+    port92_free(pc->port92);
+    i8042_free(pc->i8042);
+    rtc_free(pc->rtc);
+    pcspk_free(pc->pcspk);
+    pit_free(pc->pit);
+    piix_free(pc->piix);
+    i440fx_free(pc->i440fx);
+    pci_bus_free(pc->pci);
     pic_free(pc->pic);
     chardev_set_free(pc->chardevs);
     if (pc->own_machine)

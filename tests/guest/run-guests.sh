@@ -56,7 +56,7 @@ kvm_emulator_exceptions="rm-stack rm-int sse-exc"
 # has none, and QEMU's APIC would mask the 8259's INTR after reset), and
 # CPUID family/model/stepping as tandem's CPU model (6/3/3, GenuineIntel).
 QEMU=qemu-system-i386
-qemu_args="-nodefaults -accel tcg -machine pc -cpu qemu32,-apic,model=3 -display none -no-reboot"
+qemu_args="-nodefaults -vga std -accel tcg -machine pc -cpu qemu32,-apic,model=3 -display none -no-reboot"
 
 dev_args="-device isa-debug-exit,iobase=0xf4,iosize=0x04"
 

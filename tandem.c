@@ -16,6 +16,7 @@
 #include "debug/log.h"
 #include "hw/machine.h"
 #include "hw/pc.h"
+#include "hw/vga.h"
 
 #ifndef TANDEM_VERSION
 #define TANDEM_VERSION "0.1"
@@ -28,7 +29,7 @@ enum opt_id {
     OPT_M, OPT_ACCEL, OPT_ENABLE_KVM, OPT_BIOS, OPT_DEBUGCON, OPT_CHARDEV,
     OPT_DEVICE, OPT_SERIAL, OPT_NOGRAPHIC, OPT_DISPLAY, OPT_MONITOR,
     OPT_NO_REBOOT, OPT_D, OPT_LOGFILE, OPT_QUIET, OPT_HELP, OPT_VERSION,
-    OPT_BOOT, OPT_L, OPT_VGA,
+    OPT_BOOT, OPT_L, OPT_VGA, OPT_SCREENDUMP,
 };
 
 struct opt {
@@ -45,6 +46,7 @@ static const struct opt opts[] = {
     { "boot", true, OPT_BOOT },
     { "L", true, OPT_L },
     { "vga", true, OPT_VGA },
+    { "screendump-at-exit", true, OPT_SCREENDUMP },
     { "debugcon", true, OPT_DEBUGCON },
     { "chardev", true, OPT_CHARDEV },
     { "device", true, OPT_DEVICE },
@@ -85,6 +87,8 @@ static void usage(FILE *f)
 "  -nographic          no display; COM1 on the terminal (C-a h for help)\n"
 "  -display none       no display\n"
 "  -vga std|none       the VGA card (default std: stdvga with VBE on PCI)\n"
+"  -screendump-at-exit FILE  write the screen when the guest ends: the text\n"
+"                      screen as UTF-8, or a picture if FILE ends in .ppm\n"
 "  -monitor none       no monitor (the only choice so far)\n"
 "  -debugcon DEV       debug console on port 0xe9 (DEV as for -serial)\n"
 "  -chardev BACKEND,id=ID[,path=PATH][,signal=on|off]\n"
@@ -191,6 +195,7 @@ int main(int argc, char **argv)
     const char *log_file = NULL;
     unsigned log_mask = 0;
     bool quiet = false, nographic = false, serial_given = false;
+    const char *screendump = NULL;
     struct run_options ropt;
     char err[1024];
 
@@ -241,6 +246,11 @@ int main(int argc, char **argv)
         case OPT_BOOT:
             if (pc_parse_boot(&cfg, val, err, sizeof err))
                 die("%s", err);
+            break;
+        case OPT_SCREENDUMP:
+            if (!*val)
+                die("-screendump-at-exit: empty file name");
+            screendump = val;
             break;
         case OPT_VGA:
             if (strcmp(val, "std") != 0 && strcmp(val, "none") != 0)
@@ -378,6 +388,14 @@ int main(int argc, char **argv)
     }
 
     int status = accel_run_loop(m, &choice, &ropt);
+    if (screendump) {
+        if (!pc->vga)
+            fprintf(stderr, "tandem: -screendump-at-exit %s: no VGA card "
+                    "(-vga none)\n", screendump);
+        else if (vga_screendump(pc->vga, screendump, err, sizeof err) < 0)
+            fprintf(stderr, "tandem: -screendump-at-exit %s: %s\n",
+                    screendump, err);
+    }
 
     choice.ops->destroy(choice.accel);
     pc_free(pc);

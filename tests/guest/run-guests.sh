@@ -95,6 +95,12 @@ compare() {
         diff -u "$expected_dir/$1.txt" "$tmp/out" | sed -n '3,42p'
         _ok=1
     fi
+    if [ "$2" != qemu ] && [ -f "$expected_dir/$1.screen.txt" ] &&
+       ! cmp -s "$expected_dir/$1.screen.txt" "$tmp/screen"; then
+        echo "--- $1 $2: VGA text screen differs (expected vs got):"
+        diff -u "$expected_dir/$1.screen.txt" "$tmp/screen" | sed -n '3,22p'
+        _ok=1
+    fi
     if [ -f "$expected_dir/$1.serial.txt" ] &&
        ! cmp -s "$expected_dir/$1.serial.txt" "$tmp/serial"; then
         echo "--- $1 $2: COM1 output differs (expected vs got):"
@@ -115,7 +121,9 @@ show_stderr() {
 run_tandem() {
     : > "$tmp/out"
     : > "$tmp/serial"
+    : > "$tmp/screen"
     run_limited "$TANDEM" -q -accel "$1" -bios "$2" -display none -no-reboot \
+        -screendump-at-exit "$tmp/screen" \
         -serial "file:$tmp/serial" -debugcon "file:$tmp/out" $dev_args \
         > "$tmp/stdout" 2> "$tmp/err"
     status=$?

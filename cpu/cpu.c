@@ -24,6 +24,7 @@ struct cpu *cpu_new(const struct cpu_bus *bus, const struct cpu_model *model,
     c->model = model;
     c->log = log;
     c->trace = log_enabled(log, LOG_EXEC | LOG_CPU);
+    c->a20_mask = ~0ull;
     if (block_cache_init(c) < 0) {
         block_cache_free(c);
         free(c);
@@ -77,7 +78,13 @@ void cpu_state_changed(struct cpu *c)
     for (int s = 0; s < 6; s++)
         seg_update_ranges(c, s);
     cpu_mode_changed(c);
-    tlb_flush(c);
+    /* PAE: the PDPTE registers are not in x86_state; read them again (as
+     * KVM_SET_SREGS does), unchecked: the state is taken as it is */
+    if ((c->s.cr0 & CR0_PG) && (c->s.cr4 & CR4_PAE))
+        mmu_load_pdptes(c, (uint32_t)c->s.cr3, false);
+    c->dbg_pending = 0;
+    c->ext = 0;
+    dbg_update(c);   /* also flushes the TLB */
 }
 
 void cpu_request_stop(struct cpu *c)
@@ -161,6 +168,10 @@ __attribute__((noreturn)) void cpu_fault(struct cpu *c, int vec, int err)
             err = 0;
         }
     }
+    /* EXT: the fault arose while delivering a hardware event (the
+     * page-fault and double-fault error codes have no such bit) */
+    if (err != NO_ERR && vec != EXC_PF && vec != EXC_DF)
+        err = (err & ~1) | c->ext;
     c->exc_vec = vec;
     c->exc_err = err;
     longjmp(c->fault_jmp, 1);
@@ -223,6 +234,141 @@ static bool at_breakpoint(const struct cpu *c)
     return false;
 }
 
+/* ---- debug registers (SDM vol. 3 ch. 18) ---- */
+
+static bool dr_enabled(uint32_t d7, int n)
+{
+    return (d7 >> (2 * n)) & 3;
+}
+
+static unsigned dr_rw(uint32_t d7, int n)
+{
+    return (d7 >> (16 + 4 * n)) & 3;
+}
+
+static unsigned dr_len(uint32_t d7, int n)
+{
+    static const unsigned len[4] = { 1, 2, 8, 4 };
+    return len[(d7 >> (18 + 4 * n)) & 3];
+}
+
+void dbg_update(struct cpu *c)
+{
+    uint32_t d7 = (uint32_t)c->s.dr[7];
+    c->dbg_exec = c->dbg_data = c->dbg_io = false;
+    for (int n = 0; n < 4; n++) {
+        if (!dr_enabled(d7, n))
+            continue;
+        switch (dr_rw(d7, n)) {
+        case 0: c->dbg_exec = true; break;
+        case 2: c->dbg_io = c->dbg_io || (c->s.cr4 & CR4_DE); break;
+        default: c->dbg_data = true; break;
+        }
+    }
+    tlb_flush(c);   /* watched pages must leave the TLB fast path */
+}
+
+/* Breakpoints (bits 0-3) whose range [a, a+len) meets [lin, lin+size). */
+static uint32_t dr_match(const struct cpu *c, uint32_t lin, unsigned size,
+                         unsigned rw_want)
+{
+    uint32_t d7 = (uint32_t)c->s.dr[7], hit = 0;
+    for (int n = 0; n < 4; n++) {
+        if (!dr_enabled(d7, n))
+            continue;
+        unsigned rw = dr_rw(d7, n);
+        if (rw == 0 || (rw_want == 2) != (rw == 2) || (rw_want == 3 && rw == 1))
+            continue;
+        unsigned len = rw_want == 0 ? 1 : dr_len(d7, n);
+        uint64_t a = (uint32_t)c->s.dr[n] & ~(len - 1);
+        if (a < (uint64_t)lin + size && (uint64_t)lin < a + len)
+            hit |= 1u << n;
+    }
+    return hit;
+}
+
+/* rw_want: 1 write, 3 read (RW=11 only), 2 I/O */
+void dbg_check_data(struct cpu *c, uint32_t lin, unsigned size, bool write)
+{
+    uint32_t hit = dr_match(c, lin, size, write ? 1 : 3);
+    if (hit) {
+        c->dbg_pending |= hit;
+        c->stop_block = true;
+    }
+}
+
+void dbg_check_io(struct cpu *c, uint16_t port, unsigned size)
+{
+    uint32_t hit = dr_match(c, port, size, 2);
+    if (hit) {
+        c->dbg_pending |= hit;
+        c->stop_block = true;
+    }
+}
+
+/* Instruction breakpoints at this linear address. */
+static uint32_t dbg_exec_hit(const struct cpu *c, uint32_t lin)
+{
+    uint32_t d7 = (uint32_t)c->s.dr[7], hit = 0;
+    for (int n = 0; n < 4; n++)
+        if (dr_enabled(d7, n) && dr_rw(d7, n) == 0 && (uint32_t)c->s.dr[n] == lin)
+            hit |= 1u << n;
+    return hit;
+}
+
+/* Instructions of b to run before one that starts on a breakpoint. */
+static uint64_t dbg_exec_limit(const struct cpu *c, const struct block *b,
+                               uint64_t n)
+{
+    uint32_t lin = (uint32_t)c->s.seg[S_CS].base + c->eip;
+    uint32_t off = b->insns[0].len;
+    for (uint64_t k = 1; k < n; k++) {
+        if (dbg_exec_hit(c, lin + off))
+            return k;
+        off += b->insns[k].len;
+    }
+    return n;
+}
+
+/* DR6 on a #DB: B0-B3 and BT describe this event, BD and BS stay until
+ * software clears them; GD is cleared so that the handler may use DRs. */
+static void dbg_set_dr6(struct cpu *c, uint32_t bits)
+{
+    c->s.dr[6] = (c->s.dr[6] & ~(uint64_t)(0xf | DR6_BT)) | bits;
+    c->s.dr[7] &= ~(uint64_t)0x2000;
+}
+
+__attribute__((noreturn)) void dbg_fault(struct cpu *c, uint32_t dr6_bits)
+{
+    dbg_set_dr6(c, dr6_bits);
+    cpu_fault(c, EXC_DB, NO_ERR);
+}
+
+static void dbg_trap(struct cpu *c, uint32_t bits)
+{
+    c->dbg_pending = 0;
+    dbg_set_dr6(c, bits);
+    c->fault_depth = 1;
+    c->exc_first = -1;
+    cpu_deliver(c, EXC_DB, NO_ERR, false, c->eip);
+    c->fault_depth = 0;
+}
+
+/* After an instruction begun with TF or RF set, or one that hit a data or
+ * I/O breakpoint or switched to a task with the T bit. */
+static void dbg_after_insn(struct cpu *c, uint32_t fl)
+{
+    /* RF lasts one instruction, unless that instruction loaded it */
+    if ((fl & F_RF) && !c->rf_keep)
+        c->s.rflags &= ~F_RF;
+    uint32_t dbg = c->dbg_pending;
+    if ((fl & F_TF) && !c->delivered)
+        dbg |= DR6_BS;   /* single-step trap after an insn begun with TF=1 */
+    /* MOV SS/POP SS hold debug traps until after the next instruction */
+    if (dbg && c->shadow != 2)
+        dbg_trap(c, dbg);
+}
+
 enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
 {
     struct block scratch;
@@ -244,19 +390,28 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
         c->cur_block = NULL;
         c->cur_insn = NULL;
         c->stop_block = false;
+        c->dbg_pending = 0;   /* the instruction did not complete */
+        c->rf_keep = false;
         int vec = c->exc_vec, err = c->exc_err;
         if (log_enabled(c->log, LOG_INT))
             log_printf(c->log, "exception %d err=%d at %04x:%08x\n", vec, err,
                        c->s.seg[S_CS].sel, c->eip);
+        /* a fault-class exception saves RF=1 so that the faulting
+         * instruction does not hit its own instruction breakpoint again */
+        if (vec != EXC_DB)
+            c->s.rflags |= F_RF;
         c->fault_depth = 1;
         c->exc_first = vec;
         cpu_deliver(c, vec, err, false, c->eip);
         c->fault_depth = 0;
+        if (c->dbg_pending & DR6_BT)
+            dbg_trap(c, c->dbg_pending);
         break;
     }
     default:
         c->cur_block = NULL;
         c->fault_depth = 0;
+        c->ext = 0;
         if (log_enabled(c->log, LOG_INT))
             log_printf(c->log, "triple fault at %04x:%08x\n",
                        c->s.seg[S_CS].sel, c->eip);
@@ -281,6 +436,8 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
                 c->exc_first = -1;
                 cpu_deliver(c, vec, NO_ERR, false, c->eip);
                 c->fault_depth = 0;
+                if (c->dbg_pending & DR6_BT)
+                    dbg_trap(c, c->dbg_pending);
             }
         }
         if (c->halted) {
@@ -294,18 +451,29 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
             why = CPU_STOP_DEBUG;
             break;
         }
+        /* instruction breakpoints: a fault before the instruction runs,
+         * unless RF says the handler already saw it */
+        if (unlikely(c->dbg_exec) && !(c->s.rflags & F_RF)) {
+            uint32_t hit = dbg_exec_hit(c, (uint32_t)c->s.seg[S_CS].base + c->eip);
+            if (hit)
+                dbg_fault(c, hit);
+        }
 
         struct block *b = block_lookup(c, &scratch);
         uint64_t n = b->n;
-        bool one = c->trace || c->single_step || c->shadow || c->nbps ||
-                   (c->s.rflags & F_TF);
+        /* TF and RF (one instruction, then a trap / RF cleared) */
+        const uint32_t fl = (uint32_t)c->s.rflags & (F_TF | F_RF);
+        bool one = c->trace || c->single_step || c->shadow || c->nbps || fl;
         if (one || n > end - c->icount)
             n = one ? 1 : end - c->icount;
+        if (unlikely(c->dbg_exec) && n > 1)
+            n = dbg_exec_limit(c, b, n);
+        if (unlikely(fl & F_RF))
+            c->rf_keep = false;
         c->shadow = 0;
         c->cur_block = b;
         const struct insn *i = b->insns;
         const struct insn *stop = i + n;
-        bool tf = c->s.rflags & F_TF;
         c->delivered = false;
         for (; i < stop; i++) {
             c->cur_insn = i;
@@ -323,14 +491,8 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
         c->icount += (uint64_t)(i - b->insns);
         c->cur_block = NULL;
         stepped = true;
-        if (unlikely(tf) && !c->delivered) {
-            /* single-step trap after an instruction that began with TF=1 */
-            c->s.dr[6] |= 0x4000;   /* BS */
-            c->fault_depth = 1;
-            c->exc_first = -1;
-            cpu_deliver(c, EXC_DB, NO_ERR, false, c->eip);
-            c->fault_depth = 0;
-        }
+        if (unlikely(fl | c->dbg_pending))
+            dbg_after_insn(c, fl);
     }
     c->s.rip = c->eip;
     return why;

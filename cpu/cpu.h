@@ -59,6 +59,11 @@ void cpu_invalidate_code(struct cpu *c, uint64_t gpa, uint64_t len);
 
 uint64_t cpu_insn_count(const struct cpu *c);
 
+/* The A20 gate (port 0x92, the 8042): disabled, bit 20 of every physical
+ * address the CPU emits is 0.  The board owns the gate; enabled after
+ * cpu_new. */
+void cpu_set_a20(struct cpu *c, bool enabled);
+
 /* Trap every instruction (single step) and stop at these linear addresses. */
 void cpu_set_debug(struct cpu *c, bool single_step, const uint64_t *bps,
                    int nbps);

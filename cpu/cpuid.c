@@ -12,9 +12,13 @@ static const struct cpu_model default_model = {
     .vendor = "GenuineIntel",
     .brand = "tandem virtual CPU",
     .signature = 0x00000633,   /* family 6, model 3, stepping 3 */
-    .leaf1_edx = CPUID_TSC | CPUID_CX8 | CPUID_CMOV,
+    .leaf1_edx = CPUID_FPU | CPUID_TSC | CPUID_CX8 | CPUID_CMOV |
+                 CPUID_MMX | CPUID_FXSR | CPUID_SSE | CPUID_SSE2 |
+                 /* protection, paging and debug (cpu/mmu.c, task.c, v86.c) */
+                 CPUID_VME | CPUID_DE | CPUID_PSE | CPUID_PAE | CPUID_PGE |
+                 CPUID_SEP,
     .leaf1_ecx = 0,
-    .ext1_edx = 0,
+    .ext1_edx = CPUID_EXT_NX,   /* EFER.NXE with PAE paging */
     .ext1_ecx = 0,
     .max_leaf = 1,
     .max_ext_leaf = 0x80000004,
@@ -68,7 +72,7 @@ void cpuid_query(const struct cpu_model *m, uint32_t leaf, uint32_t subleaf,
     case 0x80000004u: {
         char brand[48];
         memset(brand, 0, sizeof brand);
-        strncpy(brand, m->brand, sizeof brand);
+        memcpy(brand, m->brand, strnlen(m->brand, sizeof brand));
         memcpy(out, brand + (leaf - 0x80000002u) * 16, 16);
         break;
     }

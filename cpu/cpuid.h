@@ -43,4 +43,7 @@ int cpuid_leaves(const struct cpu_model *m, uint32_t *leaves, int max);
 #define CPUID_SSE   (1u << 25)
 #define CPUID_SSE2  (1u << 26)
 
+/* CPUID.80000001h:EDX bits */
+#define CPUID_EXT_NX (1u << 20)
+
 #endif

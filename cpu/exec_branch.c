@@ -127,9 +127,9 @@ HANDLER(exec_jcxz)
 
 static void soft_int(struct cpu *c, int vec)
 {
-    /* virtual-8086 mode without VME: INT n faults unless IOPL is 3 */
-    if ((c->s.rflags & F_VM) && ((c->s.rflags >> 12) & 3) < 3)
-        cpu_fault(c, EXC_GP, 0);
+    /* virtual-8086 mode: VME redirection, else #GP unless IOPL is 3 */
+    if ((c->s.rflags & F_VM) && v86_soft_int(c, vec))
+        return;
     c->fault_depth = 1;
     c->exc_first = -1;
     cpu_deliver(c, vec, NO_ERR, true, c->next_eip);

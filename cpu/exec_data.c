@@ -58,8 +58,10 @@ HANDLER(exec_mov_sreg_load)
     uint16_t sel = (uint16_t)(i->mod == 3 ? get_reg(c, i->rm, 2)
                                           : mem_read(c, i->seg, insn_ea(c, i), 2));
     load_seg(c, i->opc2, sel);
-    if (i->opc2 == S_SS)
-        c->stop_block = true;   /* interrupt shadow for the next instruction */
+    if (i->opc2 == S_SS) {
+        c->shadow = 2;          /* no interrupt or #DB trap before the next */
+        c->stop_block = true;   /* instruction has run */
+    }
 }
 
 /* opc2 holds the source size (1 or 2); rm is encoded for that size. */
@@ -198,8 +200,10 @@ HANDLER(exec_pop_sreg)
     uint16_t sel = (uint16_t)cpu_stack_peek(c, 0, 2);
     load_seg(c, i->opc2, sel);
     cpu_set_sp(c, (uint32_t)c->s.gpr[R_ESP] + i->osize);
-    if (i->opc2 == S_SS)
+    if (i->opc2 == S_SS) {
+        c->shadow = 2;
         c->stop_block = true;
+    }
 }
 
 HANDLER(exec_pusha)
@@ -225,8 +229,10 @@ HANDLER(exec_popa)
 
 HANDLER(exec_pushf)
 {
-    if ((c->s.rflags & F_VM) && ((c->s.rflags >> 12) & 3) < 3)
-        cpu_fault(c, EXC_GP, 0);
+    if ((c->s.rflags & F_VM) && ((c->s.rflags >> 12) & 3) < 3) {
+        v86_pushf(c, i->osize);   /* VME, or #GP */
+        return;
+    }
     cpu_push(c, cpu_get_eflags(c) & ~(F_VM | F_RF), i->osize);
 }
 
@@ -234,8 +240,11 @@ HANDLER(exec_popf)
 {
     unsigned sz = i->osize;
     unsigned iopl = (c->s.rflags >> 12) & 3;
-    if ((c->s.rflags & F_VM) && iopl < 3)
-        cpu_fault(c, EXC_GP, 0);
+    if ((c->s.rflags & F_VM) && iopl < 3) {
+        v86_popf(c, sz);          /* VME, or #GP */
+        c->stop_block = true;
+        return;
+    }
     uint32_t v = cpu_pop(c, sz);
     uint32_t mask = F_ARITH | F_TF | F_DF | F_NT;
     if (sz == 4)

@@ -8,6 +8,8 @@
 /* IOPL and the TSS I/O permission bitmap (SDM vol. 1 19.5). */
 bool io_allowed(struct cpu *c, uint16_t port, unsigned size)
 {
+    if (unlikely(c->dbg_io))
+        dbg_check_io(c, port, size);   /* a trap after the instruction */
     if (!(c->s.cr0 & CR0_PE))
         return true;
     unsigned iopl = (c->s.rflags >> 12) & 3;
@@ -16,11 +18,11 @@ bool io_allowed(struct cpu *c, uint16_t port, unsigned size)
     const struct x86_seg *tr = &c->s.tr;
     if (tr->unusable || (tr->type != 0x9 && tr->type != 0xb) || tr->limit < 0x67)
         return false;
-    uint32_t base = lin_read(c, (uint32_t)tr->base + 0x66, 2);
+    uint32_t base = sys_read(c, (uint32_t)tr->base + 0x66, 2);
     uint32_t byte = base + port / 8;
     if (byte + 1 > tr->limit)
         return false;
-    uint32_t bits = lin_read(c, (uint32_t)tr->base + byte, 2);
+    uint32_t bits = sys_read(c, (uint32_t)tr->base + byte, 2);
     uint32_t need = ((1u << size) - 1) << (port & 7);
     return (bits & need) == 0;
 }
@@ -70,16 +72,22 @@ static bool if_allowed(const struct cpu *c)
 HANDLER(exec_cli)
 {
     (void)i;
-    if (!if_allowed(c))
+    if (!if_allowed(c)) {
+        if (vif_cli_sti(c, false))
+            return;
         cpu_fault(c, EXC_GP, 0);
+    }
     c->s.rflags &= ~F_IF;
 }
 
 HANDLER(exec_sti)
 {
     (void)i;
-    if (!if_allowed(c))
+    if (!if_allowed(c)) {
+        if (vif_cli_sti(c, true))
+            return;
         cpu_fault(c, EXC_GP, 0);
+    }
     if (!(c->s.rflags & F_IF)) {
         c->s.rflags |= F_IF;
         c->shadow = 1;          /* one more instruction before interrupts */
@@ -125,6 +133,8 @@ HANDLER(exec_rdtsc)
 #define MSR_SYSENTER_CS 0x174
 #define MSR_SYSENTER_ESP 0x175
 #define MSR_SYSENTER_EIP 0x176
+#define MSR_EFER 0xc0000080u
+#define EFER_NXE (1u << 11)
 
 /* Only the MSRs of the advertised model exist; others #GP, as hardware. */
 HANDLER(exec_rdmsr)
@@ -138,7 +148,13 @@ HANDLER(exec_rdmsr)
     case MSR_SYSENTER_CS: v = c->s.sysenter_cs; break;
     case MSR_SYSENTER_ESP: v = c->s.sysenter_esp; break;
     case MSR_SYSENTER_EIP: v = c->s.sysenter_eip; break;
+    case MSR_EFER:
+        if (!(c->model->ext1_edx & CPUID_EXT_NX))
+            goto bad;
+        v = c->s.efer;
+        break;
     default:
+    bad:
         if (log_enabled(c->log, LOG_UNIMP))
             log_printf(c->log, "rdmsr 0x%x: no such MSR (#GP)\n", msr);
         cpu_fault(c, EXC_GP, 0);
@@ -158,7 +174,16 @@ HANDLER(exec_wrmsr)
     case MSR_SYSENTER_CS: c->s.sysenter_cs = v & 0xffff; break;
     case MSR_SYSENTER_ESP: c->s.sysenter_esp = v; break;
     case MSR_SYSENTER_EIP: c->s.sysenter_eip = v; break;
+    case MSR_EFER:
+        /* only NXE exists without long mode and SYSCALL */
+        if (!(c->model->ext1_edx & CPUID_EXT_NX) || (v & ~(uint64_t)EFER_NXE))
+            goto bad;
+        if ((c->s.efer ^ v) & EFER_NXE)
+            tlb_flush(c);
+        c->s.efer = v;
+        break;
     default:
+    bad:
         if (log_enabled(c->log, LOG_UNIMP))
             log_printf(c->log, "wrmsr 0x%x: no such MSR (#GP)\n", msr);
         cpu_fault(c, EXC_GP, 0);
@@ -173,6 +198,10 @@ static void set_cr0(struct cpu *c, uint32_t v)
     if ((v & CR0_NW) && !(v & CR0_CD))
         cpu_fault(c, EXC_GP, 0);
     uint32_t old = (uint32_t)c->s.cr0;
+    /* turning on PAE paging loads the PDPTEs, or #GP with nothing changed */
+    if ((v & CR0_PG) && !(old & CR0_PG) && (c->s.cr4 & CR4_PAE) &&
+        !mmu_load_pdptes(c, (uint32_t)c->s.cr3, true))
+        cpu_fault(c, EXC_GP, 0);
     c->s.cr0 = v;
     if ((old ^ v) & (CR0_PE | CR0_PG | CR0_WP)) {
         for (int s = 0; s < 6; s++)
@@ -231,21 +260,52 @@ HANDLER(exec_grp7)
     }
     case 7:          /* INVLPG */
         need_cpl0(c);
-        tlb_flush(c);
+        tlb_invlpg(c, (uint32_t)c->s.seg[i->seg].base + ea);
         break;
     }
+}
+
+/* CR4 bits the CPU model has (the rest are reserved: #GP). */
+static uint32_t cr4_valid(const struct cpu *c)
+{
+    uint32_t f = c->model->leaf1_edx, m = 0;
+    if (f & CPUID_VME) m |= CR4_VME | CR4_PVI;
+    if (f & CPUID_TSC) m |= CR4_TSD;
+    if (f & CPUID_DE) m |= CR4_DE;
+    if (f & CPUID_PSE) m |= CR4_PSE;
+    if (f & CPUID_PAE) m |= CR4_PAE;
+    if (f & CPUID_PGE) m |= CR4_PGE;
+    if (f & CPUID_FXSR) m |= CR4_OSFXSR;
+    if (f & CPUID_SSE) m |= CR4_OSXMMEXCPT;
+    return m;
+}
+
+static void set_cr4(struct cpu *c, uint32_t v)
+{
+    if (v & ~cr4_valid(c))
+        cpu_fault(c, EXC_GP, 0);
+    uint32_t old = (uint32_t)c->s.cr4;
+    /* a change that leaves PAE paging on reloads the PDPTEs */
+    if ((c->s.cr0 & CR0_PG) && (v & CR4_PAE) &&
+        ((old ^ v) & (CR4_PAE | CR4_PGE | CR4_PSE)) &&
+        !mmu_load_pdptes(c, (uint32_t)c->s.cr3, true))
+        cpu_fault(c, EXC_GP, 0);
+    c->s.cr4 = v;
+    if ((old ^ v) & (CR4_PAE | CR4_PGE | CR4_PSE))
+        tlb_flush(c);
+    if ((old ^ v) & CR4_DE)
+        dbg_update(c);
+    c->stop_block = true;
 }
 
 /* 0F 20/22: MOV r32, CRn / MOV CRn, r32 (opc2 bit 0: to CR). */
 HANDLER(exec_mov_cr)
 {
-    need_cpl0(c);
-    if (c->s.rflags & F_VM)
-        cpu_fault(c, EXC_GP, 0);
     unsigned cr = i->reg;   /* raw reg field */
     bool to_cr = i->opc2 & 1;
     if (cr == 1 || cr > 4)
         cpu_fault(c, EXC_UD, NO_ERR);
+    need_cpl0(c);           /* CPL 3 in virtual-8086 mode */
     if (!to_cr) {
         uint64_t v = cr == 0 ? c->s.cr0 : cr == 2 ? c->s.cr2 : cr == 3 ? c->s.cr3 : c->s.cr4;
         c->s.gpr[i->rm] = (uint32_t)v;
@@ -255,13 +315,15 @@ HANDLER(exec_mov_cr)
     switch (cr) {
     case 0: set_cr0(c, v); break;
     case 2: c->s.cr2 = v; break;
-    case 3: c->s.cr3 = v; tlb_flush(c); break;
-    case 4:
-        if (v & ~(uint32_t)(CR4_TSD | CR4_DE | CR4_PSE | CR4_PGE))
+    case 3:
+        if ((c->s.cr0 & CR0_PG) && (c->s.cr4 & CR4_PAE) &&
+            !mmu_load_pdptes(c, v, true))
             cpu_fault(c, EXC_GP, 0);
-        c->s.cr4 = v;
-        tlb_flush(c);
+        c->s.cr3 = v;
+        if (c->s.cr0 & CR0_PG)
+            tlb_flush_nonglobal(c);
         break;
+    case 4: set_cr4(c, v); break;
     }
 }
 
@@ -269,16 +331,29 @@ HANDLER(exec_mov_cr)
 HANDLER(exec_mov_dr)
 {
     need_cpl0(c);
+    if (c->s.dr[7] & 0x2000)
+        dbg_fault(c, DR6_BD);   /* general detect: a fault before the move */
     unsigned dr = i->reg;
     if (dr == 4 || dr == 5) {
         if (c->s.cr4 & CR4_DE)
             cpu_fault(c, EXC_UD, NO_ERR);
         dr += 2;
     }
-    if (i->opc2 & 1)
-        c->s.dr[dr] = (uint32_t)c->s.gpr[i->rm];
-    else
+    if (!(i->opc2 & 1)) {
         c->s.gpr[i->rm] = (uint32_t)c->s.dr[dr];
+        return;
+    }
+    uint32_t v = (uint32_t)c->s.gpr[i->rm];
+    if (dr == 6) {
+        c->s.dr[6] = (v & 0xe00fu) | 0xffff0ff0u;   /* fixed bits read as such */
+    } else if (dr == 7) {
+        c->s.dr[7] = (v & 0xffff23ffu) | 0x400u;
+        dbg_update(c);
+    } else {
+        c->s.dr[dr] = v;
+        dbg_update(c);
+    }
+    c->stop_block = true;   /* breakpoints may now apply to this block */
 }
 
 HANDLER(exec_clts)
@@ -313,7 +388,78 @@ HANDLER(exec_arpl)
     cpu_set_eflags(c, f, F_ZF);
 }
 
-/* 0F 00: SLDT, STR, LLDT, LTR (VERR/VERW come with the full CPU). */
+/* A selector's descriptor as LAR/LSL/VERR/VERW see it: false (ZF=0) if
+ * null, beyond its table or not visible at CPL/RPL (conforming code is
+ * visible at any level).  types: bitmask of the system types accepted. */
+static bool desc_visible(struct cpu *c, uint16_t sel, uint32_t types,
+                         struct desc *d)
+{
+    uint32_t addr;
+    if ((sel & ~3u) == 0 || !desc_read(c, sel, d, &addr))
+        return false;
+    unsigned type = (d->hi >> 8) & 0xf, dpl = (d->hi >> 13) & 3;
+    bool s = d->hi & 0x1000;
+    if (!s && !(types & (1u << type)))
+        return false;
+    if (s && (type & 0xc) == 0xc)
+        return true;
+    return dpl >= c->cpl && dpl >= (sel & 3u);
+}
+
+static uint16_t sel_operand(struct cpu *c, const struct insn *i)
+{
+    return (uint16_t)(i->mod == 3 ? get_reg(c, i->rm, 2)
+                                  : mem_read(c, i->seg, insn_ea(c, i), 2));
+}
+
+static void set_zf(struct cpu *c, bool z)
+{
+    cpu_set_eflags(c, z ? F_ZF : 0, F_ZF);
+}
+
+/* LAR: TSSs, LDT, call and task gates (not interrupt/trap gates).  Bits
+ * 19:16 (the limit's top) are copied as AMD documents and Intel parts and
+ * Bochs do; the SDM leaves them undefined. */
+HANDLER(exec_lar)
+{
+    if (!pmode(c))
+        cpu_fault(c, EXC_UD, NO_ERR);
+    struct desc d;
+    bool ok = desc_visible(c, sel_operand(c, i), 0x1a3e, &d);
+    if (ok)
+        set_reg(c, i->reg, d.hi & (i->osize == 4 ? 0x00ffff00u : 0xff00u), i->osize);
+    set_zf(c, ok);
+}
+
+/* LSL: the byte-granular limit; TSSs and the LDT only among system types. */
+HANDLER(exec_lsl)
+{
+    if (!pmode(c))
+        cpu_fault(c, EXC_UD, NO_ERR);
+    struct desc d;
+    bool ok = desc_visible(c, sel_operand(c, i), 0x0a0e, &d);
+    if (ok) {
+        uint32_t limit = (d.lo & 0xffff) | (d.hi & 0xf0000);
+        if (d.hi & 0x800000)
+            limit = (limit << 12) | 0xfff;
+        set_reg(c, i->reg, limit, i->osize);
+    }
+    set_zf(c, ok);
+}
+
+/* VERR/VERW: readable (data, readable code) / writable (data) segment. */
+static void verr_verw(struct cpu *c, const struct insn *i, bool w)
+{
+    struct desc d;
+    bool ok = desc_visible(c, sel_operand(c, i), 0, &d) && (d.hi & 0x1000);
+    if (ok) {
+        unsigned type = (d.hi >> 8) & 0xf;
+        ok = w ? !(type & 8) && (type & 2) : !(type & 8) || (type & 2);
+    }
+    set_zf(c, ok);
+}
+
+/* 0F 00: SLDT, STR, LLDT, LTR, VERR, VERW. */
 HANDLER(exec_grp6)
 {
     if (!pmode(c))
@@ -327,63 +473,85 @@ HANDLER(exec_grp6)
             mem_write(c, i->seg, insn_ea(c, i), sel, 2);
         return;
     }
+    if (op == 4 || op == 5) {
+        verr_verw(c, i, op == 5);
+        return;
+    }
     if (op != 2 && op != 3)
         exec_invalid(c, i);
     need_cpl0(c);
-    uint16_t sel = (uint16_t)(i->mod == 3 ? get_reg(c, i->rm, 2)
-                                          : mem_read(c, i->seg, insn_ea(c, i), 2));
+    uint16_t sel = sel_operand(c, i);
     struct x86_seg *dst = op == 2 ? &c->s.ldt : &c->s.tr;
     if ((sel & ~3u) == 0) {
         if (op == 3)
             cpu_fault(c, EXC_GP, 0);
         dst->sel = sel;
         dst->unusable = 1;
+        dst->present = 0;
         return;
     }
     if ((sel & 4) || (uint32_t)(sel & ~7u) + 7 > c->s.gdt.limit)
         cpu_fault(c, EXC_GP, sel & ~3u);
     uint32_t addr = (uint32_t)c->s.gdt.base + (sel & ~7u);
-    uint32_t lo = lin_read(c, addr, 4), hi = lin_read(c, addr + 4, 4);
+    uint32_t lo = sys_read(c, addr, 4), hi = sys_read(c, addr + 4, 4);
     unsigned type = (hi >> 8) & 0x1f;
     bool ok = op == 2 ? type == 0x02 : (type == 0x01 || type == 0x09);
     if (!ok)
         cpu_fault(c, EXC_GP, sel & ~3u);
     if (!(hi & 0x8000))
         cpu_fault(c, EXC_NP, sel & ~3u);
+    if (op == 3) {   /* mark the TSS busy */
+        hi |= 0x200;
+        sys_write(c, addr + 4, hi, 4);
+    }
     dst->sel = sel;
     dst->base = (lo >> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000u);
     uint32_t limit = (lo & 0xffff) | (hi & 0xf0000);
     dst->g = (hi >> 23) & 1;
     dst->limit = dst->g ? (limit << 12) | 0xfff : limit;
-    dst->type = type & 0xf;
+    dst->type = (hi >> 8) & 0xf;
     dst->s = 0;
     dst->dpl = (hi >> 13) & 3;
     dst->present = 1;
     dst->unusable = 0;
-    if (op == 3) {   /* mark the TSS busy */
-        hi |= 0x200;
-        lin_write(c, addr + 4, hi, 4);
-        dst->type |= 2;
-    }
 }
 
-/* LAR, LSL and SYSENTER/SYSEXIT arrive with the full protection model. */
-HANDLER(exec_lar)
+/* A flat 4 GiB segment at privilege dpl, as SYSENTER/SYSEXIT load them. */
+static void flat_seg(struct cpu *c, int seg, uint16_t sel, unsigned dpl)
 {
-    exec_invalid(c, i);
-}
-
-HANDLER(exec_lsl)
-{
-    exec_invalid(c, i);
+    struct x86_seg s = {
+        .base = 0, .limit = 0xffffffffu, .sel = sel,
+        .type = seg == S_CS ? 0xb : 0x3, .s = 1, .dpl = (uint8_t)dpl,
+        .present = 1, .db = 1, .g = 1,
+    };
+    seg_set(c, seg, &s);
 }
 
 HANDLER(exec_sysenter)
 {
-    exec_invalid(c, i);
+    (void)i;
+    uint16_t cs = (uint16_t)c->s.sysenter_cs;
+    if (!(c->s.cr0 & CR0_PE) || (cs & ~3u) == 0)
+        cpu_fault(c, EXC_GP, 0);
+    cpu_load_eflags(c, 0, F_VM | F_IF | F_RF);
+    cpu_set_cpl(c, 0);
+    flat_seg(c, S_CS, cs & ~3u, 0);
+    flat_seg(c, S_SS, (uint16_t)((cs & ~3u) + 8), 0);
+    c->s.gpr[R_ESP] = (uint32_t)c->s.sysenter_esp;
+    c->next_eip = (uint32_t)c->s.sysenter_eip;
+    c->stop_block = true;
 }
 
 HANDLER(exec_sysexit)
 {
-    exec_invalid(c, i);
+    (void)i;
+    uint16_t cs = (uint16_t)c->s.sysenter_cs;
+    if (!pmode(c) || c->cpl != 0 || (cs & ~3u) == 0)
+        cpu_fault(c, EXC_GP, 0);
+    cpu_set_cpl(c, 3);
+    flat_seg(c, S_CS, (uint16_t)((cs & ~3u) + 16) | 3, 3);
+    flat_seg(c, S_SS, (uint16_t)((cs & ~3u) + 24) | 3, 3);
+    c->s.gpr[R_ESP] = (uint32_t)c->s.gpr[R_ECX];
+    c->next_eip = (uint32_t)c->s.gpr[R_EDX];
+    c->stop_block = true;
 }

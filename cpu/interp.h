@@ -86,8 +86,12 @@ struct tlb_entry {
     uint64_t tag;        /* linear page address, or TLB_INVALID */
     uintptr_t addend;    /* host address = linear + addend */
     uint64_t phys;       /* guest-physical page (code-write tracking) */
+    uint32_t flags;      /* TLBF_*: what INVLPG and CR3 writes need */
+    uint32_t pad;
 };
 #define TLB_INVALID 1u   /* never a page-aligned address */
+#define TLBF_GLOBAL 1u   /* G=1 with CR4.PGE: survives a CR3 write */
+#define TLBF_LARGE  2u   /* from a 4 MiB / 2 MiB page: INVLPG drops it all */
 
 /* A segment's valid offset range per access kind: an access of size n at
  * offset o is allowed iff lo <= o && o + n - 1 <= hi.  Expand-down and
@@ -114,6 +118,18 @@ struct cpu {
     int nbps;
     uint64_t bps[4];
     bool debug_hit;
+
+    /* debug registers (DR7 decoded by dbg_update) */
+    bool dbg_exec;         /* an instruction breakpoint is enabled */
+    bool dbg_data;         /* a data breakpoint is enabled */
+    bool dbg_io;           /* an I/O breakpoint is enabled (CR4.DE) */
+    bool rf_keep;          /* IRET/task switch loaded RF: keep it */
+    uint32_t dbg_pending;  /* DR6 bits of a #DB trap due after this insn */
+
+    uint8_t ext;           /* EXT bit for error codes: delivering a hardware event */
+    uint64_t a20_mask;     /* physical address mask: ~(1 << 20) with A20 off */
+    uint64_t pdpte[4];     /* PAE: loaded on CR3 writes and paging changes */
+    bool tlb_large;        /* some TLB entry came from a large page */
 
     struct seg_range rng[6][2];   /* [seg][0 read, 1 write] */
 
@@ -238,6 +254,22 @@ void mem_write_slow(struct cpu *c, int seg, uint32_t off, uint32_t val,
                     unsigned size);
 __attribute__((noreturn)) void seg_fault(struct cpu *c, int seg);
 void tlb_flush(struct cpu *c);
+/* CR3 write: drop everything but global entries (CR4.PGE). */
+void tlb_flush_nonglobal(struct cpu *c);
+/* INVLPG: the page holding lin (the whole large page if it is one). */
+void tlb_invlpg(struct cpu *c, uint32_t lin);
+/* PAE: read the four PDPTEs at CR3; with check, false (nothing loaded)
+ * if a present one has reserved bits set. */
+bool mmu_load_pdptes(struct cpu *c, uint32_t cr3, bool check);
+/* Implicit supervisor accesses (descriptor tables, TSS, IDT): rights are
+ * those of CPL 0 whatever the CPL. */
+uint32_t sys_read(struct cpu *c, uint32_t lin, unsigned size);
+void sys_write(struct cpu *c, uint32_t lin, uint32_t val, unsigned size);
+/* Check that a supervisor write to [lin, lin+len) would not fault. */
+void sys_probe_write(struct cpu *c, uint32_t lin, unsigned len);
+/* One byte of an instruction fetch (page-crossing instructions): faults
+ * as a fetch (NX, I/D in the #PF error code). */
+uint8_t lin_fetch_byte(struct cpu *c, uint32_t lin);
 /* Linear -> host pointer for a fetch of `len` bytes within one page, or NULL
  * (and *phys set) for code outside RAM/ROM.  Faults as an instruction fetch. */
 const uint8_t *mmu_fetch_ptr(struct cpu *c, uint32_t lin, uint64_t *phys);
@@ -331,6 +363,18 @@ uint32_t cpu_stack_peek(struct cpu *c, unsigned off, unsigned size);
 void cpu_stack_probe(struct cpu *c, unsigned count, unsigned size);
 void cpu_set_sp(struct cpu *c, uint32_t sp);
 
+/* ---- debug registers (cpu/cpu.c) ---- */
+#define DR6_BD 0x2000u
+#define DR6_BS 0x4000u
+#define DR6_BT 0x8000u
+/* DR0-DR3/DR7 or CR4.DE changed: recompute what is armed, flush the TLB. */
+void dbg_update(struct cpu *c);
+/* Data breakpoints hit by an access (sets dbg_pending, ends the block). */
+void dbg_check_data(struct cpu *c, uint32_t lin, unsigned size, bool write);
+void dbg_check_io(struct cpu *c, uint16_t port, unsigned size);
+/* Raise #DB as a fault now with these DR6 bits (GD, instruction bp). */
+__attribute__((noreturn)) void dbg_fault(struct cpu *c, uint32_t dr6_bits);
+
 /* ---- segments and modes (cpu/exec_system.c) ---- */
 void seg_update_ranges(struct cpu *c, int seg);
 void cpu_mode_changed(struct cpu *c);   /* CR0/CS/SS changed: masks, cpl */
@@ -339,6 +383,46 @@ void load_seg(struct cpu *c, int seg, uint16_t sel);
 void cpu_far_jump(struct cpu *c, uint16_t sel, uint32_t eip, unsigned osize,
                   bool call);
 void cpu_far_return(struct cpu *c, unsigned osize, uint16_t extra, bool iret);
+/* Change CPL (flushes the TLB under paging: it caches user rights). */
+void cpu_set_cpl(struct cpu *c, int cpl);
+/* A descriptor as stored in the GDT/LDT. */
+struct desc {
+    uint32_t lo, hi;
+};
+/* Read the descriptor for sel; false if beyond the table limit. */
+bool desc_read(struct cpu *c, uint16_t sel, struct desc *d, uint32_t *addr);
+void desc_to_seg(const struct desc *d, uint16_t sel, struct x86_seg *s);
+/* Load a segment register with a descriptor already checked. */
+void seg_set(struct cpu *c, int seg, const struct x86_seg *s);
+/* Virtual-8086 segment: base sel*16, limit 64K, rights 0xF3. */
+void seg_load_v86(struct cpu *c, int seg, uint16_t sel);
+void seg_set_null(struct cpu *c, int seg, uint16_t sel);
+/* EFLAGS change that may enter or leave virtual-8086 mode. */
+void cpu_load_eflags(struct cpu *c, uint32_t val, uint32_t mask);
+
+/* ---- hardware task switch (cpu/task.c) ---- */
+enum task_reason { TASK_JMP, TASK_CALL, TASK_IRET, TASK_INT };
+/* Switch to the task of TSS selector sel (descriptor d already read and
+ * checked by the caller as the reason requires); err >= 0 is pushed on
+ * the new task's stack (exception through a task gate). */
+void task_switch(struct cpu *c, uint16_t sel, struct desc *d, uint32_t daddr,
+                 enum task_reason why, uint32_t ret_eip, int err);
+/* CALL/JMP to a TSS descriptor or task gate. */
+void task_far_transfer(struct cpu *c, uint16_t sel, struct desc *d,
+                       uint32_t daddr, bool call);
+/* IRET with NT=1. */
+void task_return(struct cpu *c);
+
+/* ---- virtual-8086 mode (cpu/v86.c) ---- */
+/* INT n in virtual-8086 mode: true if handled (VME redirection). */
+bool v86_soft_int(struct cpu *c, int vec);
+/* IRET in virtual-8086 mode. */
+void v86_iret(struct cpu *c, unsigned osize);
+/* PUSHF/POPF in virtual-8086 mode with IOPL < 3 (VME or #GP). */
+void v86_pushf(struct cpu *c, unsigned osize);
+void v86_popf(struct cpu *c, unsigned osize);
+/* CLI/STI that VME/PVI turn into VIF updates: true if done. */
+bool vif_cli_sti(struct cpu *c, bool sti);
 static inline bool pmode(const struct cpu *c)
 {
     return (c->s.cr0 & CR0_PE) && !(c->s.rflags & F_VM);

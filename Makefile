@@ -87,6 +87,8 @@ SAN_LIB := build-san/libtandem.a
 # with its own rules (assembled with $(NASM)).
 GUEST_BINS :=
 GUEST_RUNNER := tests/guest/run-guests.sh
+# System tests: real firmware and operating systems on the board.
+SYSTEM_TESTS := tests/system/seabios.sh
 DEMO_BIN := build/guest/demo.bin
 DEMO_ARGS := -bios $(DEMO_BIN) -nographic -device isa-debug-exit,iobase=0xf4,iosize=0x04
 ifeq ($(NASM),)
@@ -171,7 +173,8 @@ check check-unit check-san tests:
 else
 check: tandem $(UNIT_BINS) $(SAN_UNIT_BINS) $(GUEST_BINS) $(CONFORMANCE_RUNNER)
 	@TANDEM=./tandem $(RUN_TESTS) $(addprefix --unit ,$(UNIT_BINS)) \
-	    $(GUEST_ARG) $(CONFORMANCE_ARG) $(addprefix --san ,$(SAN_UNIT_BINS))
+	    $(GUEST_ARG) $(CONFORMANCE_ARG) $(addprefix --system ,$(SYSTEM_TESTS)) \
+	    $(addprefix --san ,$(SAN_UNIT_BINS))
 
 check-unit: $(UNIT_BINS)
 	@$(RUN_TESTS) $(addprefix --unit ,$(UNIT_BINS))

@@ -25,7 +25,7 @@ failed=0
 section=
 
 usage() {
-    echo "usage: $0 [--unit BIN]... [--guest SCRIPT] [--conformance SCRIPT] [--san BIN]..." >&2
+    echo "usage: $0 [--unit BIN]... [--guest SCRIPT] [--conformance SCRIPT] [--system SCRIPT] [--san BIN]..." >&2
     exit 2
 }
 
@@ -126,6 +126,7 @@ while [ $# -gt 0 ]; do
         --san)   header "unit tests with ASan+UBSan";   run_check san "$2" ;;
         --guest) header "guest tests (TANDEM=$TANDEM)"; run_guest "$2" ;;
         --conformance) header "hardware-recorded CPU vectors"; run_guest "$2" ;;
+        --system) header "system tests (firmware and OS boots)"; run_guest "$2" ;;
         *)       usage ;;
     esac
     shift 2

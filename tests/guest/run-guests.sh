@@ -38,7 +38,20 @@ expected_dir=$here/expected
 #           #XM, leaves bits 64-79 alone when MMX writes a register, raises
 #           no #MF for MMX, and misses several #UD/#GP cases; each guest's
 #           header lists what it checks.  Bochs 2.7 matches them.
-qemu_exceptions="strict sse-mxcsr sse-exc mmx-x87"
+#   prot-gate: QEMU gives CS RPL 0 through a call gate to conforming code,
+#           sets no EXT bit on #TS during a hardware exception, raises #TS
+#           instead of #SS for a not-present new SS, and skips expand-down
+#           limit checks.
+#   task-switch: no T-bit #DB; wrong EIP saved when #TS follows the commit
+#           point of a task switch.
+#   v86-vme: QEMU's translator has no VME (PUSHF at IOPL<3 faults).
+#   paging-basic, paging-pae: reserved-bit #PF without the P bit; a CR3
+#           write drops global pages; PDPTEs neither checked nor held until
+#           the next CR3 write; qemu32 has no NX.
+#   dbg-basic: ICEBP gives #UD; DR6 bit 12 reads 1.
+#   prot-misc: no #GP for MOV CR4 with reserved bit 15 (then hangs).
+#   Bochs 2.7 matches all of these line by line.
+qemu_exceptions="strict sse-mxcsr sse-exc mmx-x87 prot-gate task-switch v86-vme paging-basic paging-pae dbg-basic prot-misc"
 
 # Guests that a host whose KVM has no hardware virtualization (no vmx/svm
 # in /proc/cpuinfo, e.g. kvm_pvm: every instruction goes through KVM's
@@ -50,7 +63,8 @@ qemu_exceptions="strict sse-mxcsr sse-exc mmx-x87"
 #   rm-int:   "int n" with n >= 0x80 in real mode never completes in KVM's
 #             emulator (KVM_RUN spins until interrupted).
 #   sse-exc:  turns on 32-bit paging, on which such a KVM raises #GP.
-kvm_emulator_exceptions="rm-stack rm-int sse-exc"
+#   paging-basic: such a KVM injects #GP when MOV CR0 sets PG.
+kvm_emulator_exceptions="rm-stack rm-int sse-exc paging-basic"
 
 # QEMU as the reference machine: no default devices, no local APIC (tandem
 # has none, and QEMU's APIC would mask the 8259's INTR after reset), and

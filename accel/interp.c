@@ -94,6 +94,7 @@ static void interp_destroy(struct accel *a)
     if (a->vcpu) {
         machine_set_ram_write_hook(a->m, NULL, NULL);
         machine_set_map_hook(a->m, NULL, NULL);
+        machine_set_a20_hook(a->m, NULL, NULL);
         machine_set_kick(a->m, NULL, NULL);
         cpu_free(a->vcpu->cpu);
         free(a->vcpu);
@@ -116,6 +117,11 @@ static void on_map_change(void *opaque, uint64_t gpa, uint64_t len)
     cpu_invalidate_code(c, gpa, len);
     cpu_state(c);
     cpu_state_changed(c);
+}
+
+static void on_a20(void *opaque, bool on)
+{
+    cpu_set_a20(opaque, on);
 }
 
 static void on_kick(void *opaque)
@@ -152,6 +158,7 @@ static struct vcpu *interp_vcpu_create(struct accel *a, int index, char *err,
     a->vcpu = v;
     machine_set_ram_write_hook(a->m, on_ram_write, v->cpu);
     machine_set_map_hook(a->m, on_map_change, v->cpu);
+    machine_set_a20_hook(a->m, on_a20, v->cpu);
     machine_set_kick(a->m, on_kick, v->cpu);
     return v;
 }

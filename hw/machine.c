@@ -96,6 +96,8 @@ struct machine {
     int nr_shadow;
     void (*map_hook)(void *opaque, uint64_t gpa, uint64_t len);
     void *map_hook_opaque;
+    void (*a20_hook)(void *opaque, bool on);
+    void *a20_hook_opaque;
 
     uint16_t port_table[65536];                   /* handler index + 1 */
     uint64_t port_logged[65536 / 64];
@@ -381,6 +383,21 @@ static void map_changed(struct machine *m, uint64_t gpa, uint64_t len)
 {
     if (m->map_hook)
         m->map_hook(m->map_hook_opaque, gpa, len);
+}
+
+bool machine_set_a20(struct machine *m, bool on)
+{
+    if (!m->a20_hook)
+        return false;
+    m->a20_hook(m->a20_hook_opaque, on);
+    return true;
+}
+
+void machine_set_a20_hook(struct machine *m,
+                          void (*fn)(void *opaque, bool on), void *opaque)
+{
+    m->a20_hook = fn;
+    m->a20_hook_opaque = opaque;
 }
 
 void machine_set_map_hook(struct machine *m,

@@ -89,6 +89,14 @@ void machine_set_map_hook(struct machine *m,
                           void (*fn)(void *opaque, uint64_t gpa, uint64_t len),
                           void *opaque);
 
+/* The A20 gate (8042 output port, port 0x92): with it off, address line 20
+ * reads as 0 for the CPU.  The board reports the gate; the engine that can
+ * mask it installs a hook.  Returns false when the engine cannot (kvm: the
+ * guest then sees A20 always on, as under QEMU with KVM). */
+bool machine_set_a20(struct machine *m, bool on);
+void machine_set_a20_hook(struct machine *m,
+                          void (*fn)(void *opaque, bool on), void *opaque);
+
 /* The memory map, sorted by address, for engines and debuggers. */
 int machine_regions(const struct machine *m, const struct mem_region **out);
 const struct mem_region *machine_find_region(const struct machine *m,

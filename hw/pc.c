@@ -374,32 +374,34 @@ static int fw_cfg_fill(struct pc *pc, const struct pc_config *cfg)
 }
 
 /* ---- A20 ----
- * Neither engine masks address line 20 yet: the gate is tracked, and a
- * guest turning it off is told once under -d unimp. */
+ * Each source (the 8042's output port, port 0x92) drives the gate when it
+ * changes, the last one winning, as in QEMU and Bochs.  The engine masks
+ * address line 20 if it can (interp); otherwise a guest closing the gate is
+ * told once under -d unimp. */
 
-static void a20_update(struct pc *pc)
+static void a20_update(struct pc *pc, bool on)
 {
-    if (pc->a20_kbd || pc->a20_fast || pc->a20_logged)
+    if (machine_set_a20(pc->m, on) || on || pc->a20_logged)
         return;
     pc->a20_logged = true;
     struct logger *l = machine_logger(pc->m);
     if (log_enabled(l, LOG_UNIMP))
-        log_printf(l, "pc: A20 gate turned off; address line 20 masking is "
-                   "not emulated (A20 stays on)\n");
+        log_printf(l, "pc: A20 gate turned off; this engine cannot mask "
+                   "address line 20 (A20 stays on)\n");
 }
 
 static void a20_from_kbd(void *opaque, bool on)
 {
     struct pc *pc = opaque;
     pc->a20_kbd = on;
-    a20_update(pc);
+    a20_update(pc, on);
 }
 
 static void a20_from_port92(void *opaque, bool on)
 {
     struct pc *pc = opaque;
     pc->a20_fast = on;
-    a20_update(pc);
+    a20_update(pc, on);
 }
 
 /* ---- -device ---- */

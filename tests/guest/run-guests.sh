@@ -66,6 +66,11 @@ qemu_exceptions="strict sse-mxcsr sse-exc mmx-x87 prot-gate task-switch v86-vme 
 #   paging-basic: such a KVM injects #GP when MOV CR0 sets PG.
 kvm_emulator_exceptions="rm-stack rm-int sse-exc paging-basic"
 
+# Guests that test what the kvm engine does not do on any host: a SKIP there.
+#   rm-a20: KVM cannot mask address line 20 without re-mapping guest memory;
+#           like QEMU with KVM, the kvm engine keeps A20 on.
+kvm_engine_limits="rm-a20"
+
 # QEMU as the reference machine: no default devices, no local APIC (tandem
 # has none, and QEMU's APIC would mask the 8259's INTR after reset), and
 # CPUID family/model/stepping as tandem's CPU model (6/3/3, GenuineIntel).
@@ -225,6 +230,8 @@ for name in $names; do
         elif [ $status = 2 ] && grep -q "emulation failure" "$tmp/err"; then
             echo "$name: kvm: host cannot run this guest"
             skip "$name" kvm "host KVM emulation failure"
+        elif in_list "$name" "$kvm_engine_limits"; then
+            skip "$name" kvm "the kvm engine keeps A20 on, as QEMU with KVM"
         elif [ $kvm_emulated = 1 ] &&
              in_list "$name" "$kvm_emulator_exceptions"; then
             skip "$name" kvm "known difference of KVM's instruction emulator"

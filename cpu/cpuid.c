@@ -1,9 +1,8 @@
 /* The CPU model: what CPUID reports on both engines.
  *
  * The feature bits are exactly what the interpreter implements; grow them
- * as the interpreter grows (issue: full i686 CPU).  A family 6 model, like
- * a Pentium Pro without its FPU for now, so that firmware and Linux choose
- * code paths we run. */
+ * as the interpreter grows.  A family 6 (P6-class) model with x87, MMX,
+ * SSE and SSE2, so that firmware and Linux choose code paths we run. */
 #include "cpu/cpuid.h"
 
 #include <string.h>

@@ -3,6 +3,7 @@
  * once per instruction per block; execution never looks at bytes again. */
 #include "cpu/exec.h"
 #include "cpu/decoder.h"
+#include "cpu/fpu.h"
 
 #include <stdio.h>
 
@@ -109,13 +110,6 @@ static unsigned size_idx(unsigned sz)
     return sz == 1 ? 0 : sz == 2 ? 1 : 2;
 }
 
-
-static HANDLER(exec_fwait)
-{
-    (void)i;
-    if ((c->s.cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
-        cpu_fault(c, EXC_NM, NO_ERR);
-}
 
 static HANDLER(exec_lock_ud)
 {
@@ -354,7 +348,7 @@ static void decode_1(struct dec *d, struct insn *i, unsigned op, bool *lockable)
     case 0x98: i->fn = exec_cbw; break;
     case 0x99: i->fn = exec_cwd; break;
     case 0x9a: i->imm = immv(d, i); i->imm2 = dec_fetch(d, 2); i->fn = exec_call_far; i->ends = 1; break;
-    case 0x9b: i->fn = exec_fwait; break;
+    case 0x9b: i->fn = fpu_fwait; break;
     case 0x9c: i->fn = exec_pushf; break;
     case 0x9d: i->fn = exec_popf; i->ends = 1; break;
     case 0x9e: i->fn = exec_sahf; break;

@@ -387,6 +387,10 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
         /* A fault unwound here: count what completed, deliver it. */
         if (c->cur_block && c->cur_insn)
             c->icount += (uint64_t)(c->cur_insn - c->cur_block->insns);
+        /* The faulting instruction counts against the budget, so that a
+         * storm of faults (a handler that faults at once) still ends the
+         * slice and lets timers and requests run. */
+        c->icount++;
         c->cur_block = NULL;
         c->cur_insn = NULL;
         c->stop_block = false;

@@ -608,17 +608,7 @@ static void deliver_prot(struct cpu *c, int vec, int err, bool soft,
     if (!(g.hi & 0x8000))
         cpu_fault(c, EXC_NP, (int)ent + 2);
     if (type == 0x5) {
-        uint16_t tsel = (uint16_t)(g.lo >> 16);
-        struct desc td;
-        uint32_t taddr;
-        if ((tsel & 4) || !desc_read(c, tsel, &td, &taddr))
-            cpu_fault(c, EXC_GP, tsel & ~3u);
-        unsigned tt = (td.hi >> 8) & 0x1f;
-        if (tt != 0x1 && tt != 0x9)
-            cpu_fault(c, EXC_GP, tsel & ~3u);
-        if (!(td.hi & 0x8000))
-            cpu_fault(c, EXC_NP, tsel & ~3u);
-        task_switch(c, tsel, &td, taddr, TASK_INT, ret_eip, err);
+        task_through_gate(c, g.lo, TASK_INT, ret_eip, err);
         return;
     }
     unsigned gsize = (type & 8) ? 4 : 2;

@@ -412,6 +412,10 @@ void task_far_transfer(struct cpu *c, uint16_t sel, struct desc *d,
                        uint32_t daddr, bool call);
 /* IRET with NT=1. */
 void task_return(struct cpu *c);
+/* Through a task gate (descriptor low word `gate_lo`): the TSS it names
+ * must be an available one in the GDT, then switch to it. */
+void task_through_gate(struct cpu *c, uint32_t gate_lo, enum task_reason why,
+                       uint32_t ret_eip, int err);
 
 /* ---- virtual-8086 mode (cpu/v86.c) ---- */
 /* INT n in virtual-8086 mode: true if handled (VME redirection). */

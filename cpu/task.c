@@ -33,8 +33,13 @@ void task_far_transfer(struct cpu *c, uint16_t sel, struct desc *d,
         task_switch(c, sel, d, daddr, why, c->next_eip, NO_ERR);
         return;
     }
-    /* task gate: the TSS it names must be an available one in the GDT */
-    uint16_t tsel = (uint16_t)(d->lo >> 16);
+    task_through_gate(c, d->lo, why, c->next_eip, NO_ERR);
+}
+
+void task_through_gate(struct cpu *c, uint32_t gate_lo, enum task_reason why,
+                       uint32_t ret_eip, int err)
+{
+    uint16_t tsel = (uint16_t)(gate_lo >> 16);
     struct desc td;
     uint32_t taddr;
     if ((tsel & 4) || !desc_read(c, tsel, &td, &taddr))
@@ -44,7 +49,7 @@ void task_far_transfer(struct cpu *c, uint16_t sel, struct desc *d,
         cpu_fault(c, EXC_GP, tsel & ~3u);
     if (!(td.hi & 0x8000))
         cpu_fault(c, EXC_NP, tsel & ~3u);
-    task_switch(c, tsel, &td, taddr, why, c->next_eip, NO_ERR);
+    task_switch(c, tsel, &td, taddr, why, ret_eip, err);
 }
 
 void task_return(struct cpu *c)

@@ -12,6 +12,7 @@
 ; 7.2 differs: no C1 round-up bit, no #D, no stack fault (SF, the masked
 ; indefinite).
 %include "lib.inc"
+%include "fpu.inc"
 
 T80     equ 0x3000          ; result buffer (10 bytes)
 SWB     equ 0x3010          ; saved FSW
@@ -20,26 +21,7 @@ MEM     equ 0x3020          ; memory operand / result (16 bytes)
 SWM     equ 0xBAFF          ; B TOP C1 ES SF PE UE OE ZE DE IE
 
 ; R80 "name", mask: record FSW, clear flags, pop ST(0) and print it
-%macro R80 2
-        fnstsw  [SWB]
-        fnclex
-        fstp    tword [T80]
-        PUTS    %1, ": "
-        call    p80
-        PSWB    %2
-%endmacro
-
 ; PSWB mask: " sw=" [SWB] & mask, newline
-%macro PSWB 1
-        push    eax
-        PUTS    " sw="
-        mov     ax, [SWB]
-        and     ax, %1
-        call    hex16_32
-        NL
-        pop     eax
-%endmacro
-
 ; MEMR "name", bytes, mask: record FSW, clear flags, print the result at MEM
 %macro MEMR 3
         fnstsw  [SWB]
@@ -488,17 +470,7 @@ third:
         ret
 
         bits    32
-p80:    push    eax
-        mov     ax, [T80+8]
-        call    hex16_32
-        mov     al, ':'
-        out     DBG, al
-        mov     eax, [T80+4]
-        call    hex32_32
-        mov     eax, [T80]
-        call    hex32_32
-        pop     eax
-        ret
+P80_CODE
 
         LIBCODE
         bits    16

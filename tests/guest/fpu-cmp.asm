@@ -7,6 +7,7 @@
 ; Expected output: the SDM, identical on Bochs 2.7.  QEMU 7.2 differs: no
 ; #D, no stack faults, and FCOMI leaves OF/SF/AF as they were.
 %include "lib.inc"
+%include "fpu.inc"
 
 T80     equ 0x3000
 SWB     equ 0x3010
@@ -14,25 +15,6 @@ CWB     equ 0x3012
 MEM     equ 0x3020
 SWM     equ 0xBAFF
 SWC     equ 0xFFFF
-
-%macro R80 2
-        fnstsw  [SWB]
-        fnclex
-        fstp    tword [T80]
-        PUTS    %1, ": "
-        call    p80
-        PSWB    %2
-%endmacro
-
-%macro PSWB 1
-        push    eax
-        PUTS    " sw="
-        mov     ax, [SWB]
-        and     ax, %1
-        call    hex16_32
-        NL
-        pop     eax
-%endmacro
 
 ; SW "name", mask: FSW only
 %macro SW 2
@@ -342,17 +324,7 @@ start:
         EXIT    0
 
         bits    32
-p80:    push    eax
-        mov     ax, [T80+8]
-        call    hex16_32
-        mov     al, ':'
-        out     DBG, al
-        mov     eax, [T80+4]
-        call    hex32_32
-        mov     eax, [T80]
-        call    hex32_32
-        pop     eax
-        ret
+P80_CODE
 
         LIBCODE
         bits    16

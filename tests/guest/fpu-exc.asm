@@ -10,6 +10,7 @@
 ; also match an Intel Xeon.  QEMU 7.2 has no #MF here (NE), no FOP/FDP
 ; images, no unmasked responses and no #UD for FISTTP or LOCK.
 %include "lib.inc"
+%include "fpu.inc"
 
 T80     equ 0x3000
 SWB     equ 0x3010
@@ -18,25 +19,6 @@ MEM     equ 0x3020          ; 16 bytes
 IMG     equ 0x3100          ; 108-byte save area
 IMG2    equ 0x3200
 SWM     equ 0xBAFF
-
-%macro R80 2
-        fnstsw  [SWB]
-        fnclex
-        fstp    tword [T80]
-        PUTS    %1, ": "
-        call    p80
-        PSWB    %2
-%endmacro
-
-%macro PSWB 1
-        push    eax
-        PUTS    " sw="
-        mov     ax, [SWB]
-        and     ax, %1
-        call    hex16_32
-        NL
-        pop     eax
-%endmacro
 
 ; SW "name", mask: FSW (flags not cleared)
 %macro SW 2
@@ -339,17 +321,7 @@ lastop: fmul    dword [ROM + f32_one]    ; FOP d8 /1, FDP, FIP
         EXIT    0
 
         bits    32
-p80:    push    eax
-        mov     ax, [T80+8]
-        call    hex16_32
-        mov     al, ':'
-        out     DBG, al
-        mov     eax, [T80+4]
-        call    hex32_32
-        mov     eax, [T80]
-        call    hex32_32
-        pop     eax
-        ret
+P80_CODE
 
         EXC32_CODE
         LIBCODE

@@ -7,6 +7,8 @@
 ; 10-byte store at FFF8 (Bochs wraps its last word to offset 0).  QEMU 7.2
 ; records no FOP and checks no segment limits here.
 %include "lib.inc"
+%define FPU_RM
+%include "fpu.inc"
 
 T80     equ 0x3000
 SWB     equ 0x3010
@@ -14,15 +16,6 @@ CWB     equ 0x3012
 MEM     equ 0x3020
 IMG     equ 0x3100
 SWM     equ 0xBAFF
-
-%macro R80 2
-        fnstsw  [SWB]
-        fnclex
-        fstp    tword [T80]
-        PUTS    %1, ": "
-        call    p80
-        PSWB    %2
-%endmacro
 
 %macro PSWB 1
         push    eax

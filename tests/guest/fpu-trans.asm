@@ -9,31 +9,13 @@
 ; pi/4 for FPATAN(1, -1): it is not the reference here.  FSW mask BAFF (C0/C2/C3 undefined)
 ; except for the trigonometric instructions, where C2 is defined (BEFF).
 %include "lib.inc"
+%include "fpu.inc"
 
 T80     equ 0x3000
 SWB     equ 0x3010
 CWB     equ 0x3012
 SWM     equ 0xBAFF
 SWT     equ 0xBEFF
-
-%macro R80 2
-        fnstsw  [SWB]
-        fnclex
-        fstp    tword [T80]
-        PUTS    %1, ": "
-        call    p80
-        PSWB    %2
-%endmacro
-
-%macro PSWB 1
-        push    eax
-        PUTS    " sw="
-        mov     ax, [SWB]
-        and     ax, %1
-        call    hex16_32
-        NL
-        pop     eax
-%endmacro
 
 %macro SETCW 1
         mov     word [CWB], %1
@@ -184,17 +166,7 @@ start:
         EXIT    0
 
         bits    32
-p80:    push    eax
-        mov     ax, [T80+8]
-        call    hex16_32
-        mov     al, ':'
-        out     DBG, al
-        mov     eax, [T80+4]
-        call    hex32_32
-        mov     eax, [T80]
-        call    hex32_32
-        pop     eax
-        ret
+P80_CODE
 
         LIBCODE
         bits    16

@@ -7,7 +7,7 @@ NASM ?= nasm
 GUEST_SRCS := $(sort $(wildcard tests/guest/*.asm))
 GUEST_BINS += $(patsubst tests/guest/%.asm,build/guest/%.bin,$(GUEST_SRCS))
 
-build/guest/%.bin: tests/guest/%.asm tests/guest/lib.inc
+build/guest/%.bin: tests/guest/%.asm tests/guest/lib.inc tests/guest/fpu.inc
 	@mkdir -p $(@D)
 	$(NASM) -f bin -I tests/guest/ -o $@ $<
 

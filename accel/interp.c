@@ -108,15 +108,12 @@ static void on_ram_write(void *opaque, uint64_t gpa, uint64_t len)
 }
 
 /* The memory map changed (PAM, a BAR moved): decoded code and the TLB's
- * host pointers for the range are stale.  The state round trip is the one
- * public way to flush the TLB; it is safe inside an instruction (EIP and
- * flags are committed as they stand). */
+ * host pointers for the range are stale. */
 static void on_map_change(void *opaque, uint64_t gpa, uint64_t len)
 {
     struct cpu *c = opaque;
     cpu_invalidate_code(c, gpa, len);
-    cpu_state(c);
-    cpu_state_changed(c);
+    cpu_flush_translations(c);
 }
 
 static void on_a20(void *opaque, bool on)

@@ -87,6 +87,11 @@ void cpu_state_changed(struct cpu *c)
     dbg_update(c);   /* also flushes the TLB */
 }
 
+void cpu_flush_translations(struct cpu *c)
+{
+    tlb_flush(c);
+}
+
 void cpu_request_stop(struct cpu *c)
 {
     c->stop_request = true;

@@ -54,6 +54,10 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget);
 /* Make cpu_run return CPU_STOP_REQUEST at the next instruction boundary. */
 void cpu_request_stop(struct cpu *c);
 
+/* The physical memory map changed (PAM, a BAR moved): drop cached
+ * translations to host memory (the TLB and the jump cache). */
+void cpu_flush_translations(struct cpu *c);
+
 /* Guest RAM was written behind the CPU's back (DMA, loaders). */
 void cpu_invalidate_code(struct cpu *c, uint64_t gpa, uint64_t len);
 

@@ -29,7 +29,8 @@ enum opt_id {
     OPT_M, OPT_ACCEL, OPT_ENABLE_KVM, OPT_BIOS, OPT_DEBUGCON, OPT_CHARDEV,
     OPT_DEVICE, OPT_SERIAL, OPT_NOGRAPHIC, OPT_DISPLAY, OPT_MONITOR,
     OPT_NO_REBOOT, OPT_D, OPT_LOGFILE, OPT_QUIET, OPT_HELP, OPT_VERSION,
-    OPT_BOOT, OPT_L, OPT_VGA, OPT_SCREENDUMP,
+    OPT_BOOT, OPT_L, OPT_VGA, OPT_SCREENDUMP, OPT_KERNEL, OPT_INITRD,
+    OPT_APPEND,
 };
 
 struct opt {
@@ -44,6 +45,9 @@ static const struct opt opts[] = {
     { "enable-kvm", false, OPT_ENABLE_KVM },
     { "bios", true, OPT_BIOS },
     { "boot", true, OPT_BOOT },
+    { "kernel", true, OPT_KERNEL },
+    { "initrd", true, OPT_INITRD },
+    { "append", true, OPT_APPEND },
     { "L", true, OPT_L },
     { "vga", true, OPT_VGA },
     { "screendump-at-exit", true, OPT_SCREENDUMP },
@@ -77,6 +81,10 @@ static void usage(FILE *f)
 "  -bios FILE          BIOS image: a multiple of 64 KiB, mapped to end at\n"
 "                      4 GiB (default " PC_DEFAULT_BIOS ")\n"
 "  -L DIR              look for firmware files (-bios NAME) in DIR first\n"
+"  -kernel FILE        boot a Linux bzImage: through the BIOS (our\n"
+"                      linux-boot option ROM), or directly with -bios none\n"
+"  -initrd FILE        the initial ramdisk for -kernel\n"
+"  -append CMDLINE     the kernel command line for -kernel\n"
 "  -boot [order=]DRIVES[,menu=on|off][,splash-time=MS][,reboot-timeout=MS]\n"
 "        [,strict=on|off]\n"
 "                      BIOS boot order: c disk, d CD-ROM, a floppy, n net\n"
@@ -175,6 +183,12 @@ static void check_accel_list(const char *list)
     }
 }
 
+static int pc_reset_state(void *opaque, struct x86_state *st, char *err,
+                          size_t errlen)
+{
+    return pc_initial_state(opaque, st, err, errlen);
+}
+
 static const struct opt *find_opt(const char *arg)
 {
     if (arg[0] != '-' || !arg[1])
@@ -239,6 +253,18 @@ int main(int argc, char **argv)
             if (!*val)
                 die("-bios: empty file name");
             cfg.bios = val;
+            break;
+        case OPT_KERNEL:
+        case OPT_INITRD:
+            if (!*val)
+                die("%s: empty file name", arg);
+            if (o->id == OPT_KERNEL)
+                cfg.kernel = val;
+            else
+                cfg.initrd = val;
+            break;
+        case OPT_APPEND:
+            cfg.append = val;
             break;
         case OPT_DEBUGCON:
             cfg.debugcon = val;
@@ -379,7 +405,14 @@ int main(int argc, char **argv)
     }
 
     struct x86_state st;
-    x86_state_reset(&st, model->signature);
+    if (pc_initial_state(pc, &st, err, sizeof err) < 0) {
+        choice.ops->destroy(choice.accel);
+        pc_free(pc);
+        machine_free(m);
+        die("%s", err);
+    }
+    ropt.reset_state = pc_reset_state;
+    ropt.reset_opaque = pc;
     if (choice.ops->set_state(choice.vcpu, &st) != 0) {
         choice.ops->destroy(choice.accel);
         pc_free(pc);

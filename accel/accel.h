@@ -96,6 +96,11 @@ int accel_choose(const char *list, struct machine *m,
 #define RUN_ENGINE_ERROR 2
 struct run_options {
     bool no_reboot;   /* a reset or triple fault ends the run (status 0) */
+    /* The CPU state after a reset; NULL: the architectural RESET state.
+     * The board's (a direct kernel boot restarts at the kernel). */
+    int (*reset_state)(void *opaque, struct x86_state *st, char *err,
+                       size_t errlen);
+    void *reset_opaque;
 };
 int accel_run_loop(struct machine *m, const struct accel_choice *c,
                    const struct run_options *opt);

@@ -109,12 +109,21 @@ static void run_kick(void *opaque)
 
 /* System reset: devices to their power-on state, the CPU to RESET state.
  * RAM keeps its contents, as on a real PC. */
-static int run_reset(struct machine *m, const struct accel_choice *c)
+static int run_reset(struct machine *m, const struct accel_choice *c,
+                     const struct run_options *opt)
 {
     struct x86_state s;
+    char err[512];
 
     machine_reset_devices(m);
-    x86_state_reset(&s, cpu_model_default()->signature);
+    if (opt && opt->reset_state) {
+        if (opt->reset_state(opt->reset_opaque, &s, err, sizeof err) < 0) {
+            fprintf(stderr, "tandem: reset: %s\n", err);
+            return -1;
+        }
+    } else {
+        x86_state_reset(&s, cpu_model_default()->signature);
+    }
     if (c->ops->set_state(c->vcpu, &s) < 0) {
         fprintf(stderr, "tandem: %s: cannot reset the CPU\n", c->ops->name);
         return -1;
@@ -181,7 +190,7 @@ static int run_loop(struct machine *m, const struct accel_choice *c,
             if (opt && opt->no_reboot)
                 return 0;
             machine_clear_request(m);
-            if (run_reset(m, c) < 0)
+            if (run_reset(m, c, opt) < 0)
                 return RUN_ENGINE_ERROR;
             continue;
         case REQ_NONE:
@@ -222,7 +231,7 @@ static int run_loop(struct machine *m, const struct accel_choice *c,
                 return 0;
             }
             fprintf(stderr, "tandem: triple fault, resetting\n");
-            if (run_reset(m, c) < 0)
+            if (run_reset(m, c, opt) < 0)
                 return RUN_ENGINE_ERROR;
             break;
         case EXIT_ERROR:

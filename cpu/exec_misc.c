@@ -134,6 +134,10 @@ HANDLER(exec_rdtsc)
 #define MSR_SYSENTER_ESP 0x175
 #define MSR_SYSENTER_EIP 0x176
 #define MSR_EFER 0xc0000080u
+/* IA32_BIOS_SIGN_ID: the microcode revision (EDX) that CPUID loads; a P6
+ * has it, and Linux reads it on every Intel family 6 part.  No microcode
+ * is loaded, so it reads 0; writes (0, before CPUID) are accepted. */
+#define MSR_BIOS_SIGN_ID 0x8b
 #define EFER_NXE (1u << 11)
 
 /* Only the MSRs of the advertised model exist; others #GP, as hardware. */
@@ -145,6 +149,7 @@ HANDLER(exec_rdmsr)
     uint64_t v;
     switch (msr) {
     case MSR_TSC: v = tsc_now(c); break;
+    case MSR_BIOS_SIGN_ID: v = 0; break;
     case MSR_SYSENTER_CS: v = c->s.sysenter_cs; break;
     case MSR_SYSENTER_ESP: v = c->s.sysenter_esp; break;
     case MSR_SYSENTER_EIP: v = c->s.sysenter_eip; break;
@@ -171,6 +176,7 @@ HANDLER(exec_wrmsr)
     uint64_t v = ((uint64_t)(uint32_t)c->s.gpr[R_EDX] << 32) | (uint32_t)c->s.gpr[R_EAX];
     switch (msr) {
     case MSR_TSC: c->tsc_offset = v - tsc_now(c) + c->tsc_offset; break;
+    case MSR_BIOS_SIGN_ID: break;
     case MSR_SYSENTER_CS: c->s.sysenter_cs = v & 0xffff; break;
     case MSR_SYSENTER_ESP: c->s.sysenter_esp = v; break;
     case MSR_SYSENTER_EIP: c->s.sysenter_eip = v; break;

@@ -245,6 +245,11 @@ uint64_t machine_ram_size(const struct machine *m)
     return m->ram_size;
 }
 
+uint64_t machine_ram_below_4g(const struct machine *m)
+{
+    return m->ram_regions[0].size;
+}
+
 struct logger *machine_logger(struct machine *m)
 {
     return &m->log;

@@ -46,6 +46,8 @@ struct machine *machine_new(uint64_t ram_size, char *err, size_t errlen);
 void machine_free(struct machine *m);
 
 uint64_t machine_ram_size(const struct machine *m);
+/* RAM from address 0 up to the PCI hole; the rest is above 4 GiB. */
+uint64_t machine_ram_below_4g(const struct machine *m);
 struct logger *machine_logger(struct machine *m);
 
 /* Map a ROM image: the bytes are copied into a host mapping the guest can

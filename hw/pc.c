@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cpu/cpuid.h"
+#include "cpu/state.h"
 #include "hw/chardev.h"
 #include "hw/debug_exit.h"
 #include "hw/debugcon.h"
@@ -22,6 +23,7 @@
 #include "hw/piix.h"
 #include "hw/pit.h"
 #include "hw/port92.h"
+#include "hw/linux_boot.h"
 #include "hw/postcode.h"
 #include "hw/rtc.h"
 #include "hw/uart.h"
@@ -733,6 +735,23 @@ struct pc *pc_build(const struct pc_config *cfg, struct machine *m,
     }
     if (strcmp(bios, "none") != 0 && pc_load_bios(m, bios, err, errlen))
         goto fail;
+
+    if (!cfg->kernel && (cfg->initrd || cfg->append)) {
+        snprintf(err, errlen, "%s needs -kernel",
+                 cfg->initrd ? "-initrd" : "-append");
+        goto fail;
+    }
+    if (cfg->kernel) {
+        pc->kboot = linux_boot_open(m, cfg->kernel, cfg->initrd, cfg->append,
+                                    err, errlen);
+        if (!pc->kboot)
+            goto fail;
+        pc->direct_boot = strcmp(bios, "none") == 0;
+        if (!pc->direct_boot && linux_boot_fw_cfg(pc->kboot, pc->fw_cfg)) {
+            snprintf(err, errlen, "-kernel: out of memory");
+            goto fail;
+        }
+    }
     return pc;
 
 fail:
@@ -740,10 +759,21 @@ fail:
     return NULL;
 }
 
+int pc_initial_state(struct pc *pc, struct x86_state *st, char *err,
+                     size_t errlen)
+{
+    uint32_t sig = cpu_model_default()->signature;
+    if (pc->direct_boot)
+        return linux_boot_direct(pc->kboot, st, sig, err, errlen);
+    x86_state_reset(st, sig);
+    return 0;
+}
+
 void pc_free(struct pc *pc)
 {
     if (!pc)
         return;
+    linux_boot_free(pc->kboot);
     for (int i = 0; i < PC_MAX_SERIAL; i++)
         uart_free(pc->uart[i]);
     for (int i = 0; i < pc->nr_debugcon; i++)

@@ -33,6 +33,8 @@ struct rtc;
 struct port92;
 struct postcode;
 struct vga;
+struct linux_boot;
+struct x86_state;
 
 #define PC_MAX_SERIAL 4
 #define PC_MAX_OPTS 32
@@ -69,6 +71,9 @@ struct pc_config {
         int64_t reboot_timeout_ms;  /* 0 = unset (never reboot, as QEMU) */
         bool strict;
     } boot;
+    /* -kernel/-initrd/-append: with a BIOS, fw_cfg items for the
+     * linux-boot option ROM; with -bios none, a direct boot */
+    const char *kernel, *initrd, *append;
 };
 
 struct pc {
@@ -92,6 +97,8 @@ struct pc {
     struct postcode *postcode;
     struct i8042 *i8042;
     struct vga *vga;            /* NULL with -vga none */
+    struct linux_boot *kboot;   /* -kernel */
+    bool direct_boot;           /* -kernel with -bios none */
     bool a20_kbd, a20_fast;     /* the two A20 gate outputs */
     bool a20_logged;
 };
@@ -103,6 +110,12 @@ struct pc *pc_build(const struct pc_config *cfg, struct machine *m,
                     char *err, size_t errlen);
 /* Free the devices, and the machine if pc_build created it. */
 void pc_free(struct pc *pc);
+
+/* The CPU state to start (and restart after a reset) from: the reset
+ * vector, or a direct kernel boot's entry state (which also puts the
+ * kernel back into RAM).  -1 + err on failure. */
+int pc_initial_state(struct pc *pc, struct x86_state *st, char *err,
+                     size_t errlen);
 
 /* Map a BIOS image so its last byte is at 0xFFFFFFFF, and its last 128 KiB
  * (all of it if smaller) again just below 1 MiB.  err reads

@@ -123,7 +123,8 @@ static bool outs_one(struct cpu *c, const struct insn *i)
 }
 
 /* ---- REP MOVS/STOS fast path ----
- * Forward (DF=0) runs that stay inside one page of source and destination,
+ * Runs (forward with DF=0, backward with DF=1: Linux's decompressor moves
+ * itself with STD; REP MOVSL) that stay inside one page of source and destination,
  * inside the segment limits and without address wrap are done on host
  * memory through the TLB.  Everything else (a TLB miss, MMIO, a page holding
  * decoded code, which never has a write entry) takes the exact per-element
@@ -153,12 +154,36 @@ static uint32_t run_fits(const struct cpu *c, int seg, int w, uint32_t off,
     return n < room ? n : room;
 }
 
+/* The same going down (DF=1): elements at off, off - sz, ... that fit
+ * above the page start, the segment's lowest offset and offset 0. */
+static uint32_t run_fits_down(const struct cpu *c, int seg, int w,
+                              uint32_t off, unsigned sz, uint32_t n)
+{
+    const struct seg_range *r = &c->rng[seg][w];
+    uint32_t lin = (uint32_t)c->s.seg[seg].base + off;
+    if ((lin & 0xfff) + sz > 0x1000 || !seg_ok(c, seg, w, off, sz))
+        return 0;
+    uint32_t room = (lin & 0xfff) / sz + 1;
+    uint32_t seg_room = (off - r->lo) / sz + 1;
+    uint32_t wrap_room = off / sz + 1;
+    if (room > seg_room) room = seg_room;
+    if (room > wrap_room) room = wrap_room;
+    return n < room ? n : room;
+}
+
 static uint32_t movs_run(struct cpu *c, const struct insn *i, uint32_t cnt)
 {
     unsigned sz = i->osize, as = i->asize;
+    bool down = c->s.rflags & F_DF;
     uint32_t si = areg(c, R_ESI, as), di = areg(c, R_EDI, as);
-    uint32_t n = run_fits(c, i->seg, 0, si, sz, as, cnt);
-    n = run_fits(c, S_ES, 1, di, sz, as, n);
+    uint32_t n;
+    if (down) {
+        n = run_fits_down(c, i->seg, 0, si, sz, cnt);
+        n = run_fits_down(c, S_ES, 1, di, sz, n);
+    } else {
+        n = run_fits(c, i->seg, 0, si, sz, as, cnt);
+        n = run_fits(c, S_ES, 1, di, sz, as, n);
+    }
     if (n == 0)
         return 0;
     const uint8_t *src = tlb_host(c, TLB_READ, (uint32_t)c->s.seg[i->seg].base + si);
@@ -166,15 +191,30 @@ static uint32_t movs_run(struct cpu *c, const struct insn *i, uint32_t cnt)
     if (!src || !dst)
         return 0;
     size_t len = (size_t)n * sz;
-    if (dst <= src || dst >= src + len) {
-        memmove(dst, src, len);
+    if (down) {
+        /* the run is [off - len + sz, off + sz) on both sides */
+        src -= len - sz;
+        dst -= len - sz;
+        if (dst >= src || dst + len <= src) {
+            memmove(dst, src, len);
+        } else {
+            /* overlapping downward copy: element by element, high first */
+            for (size_t k = len; k > 0; k -= sz)
+                memcpy(dst + k - sz, src + k - sz, sz);
+        }
+        aadd(c, R_ESI, -(int32_t)len, as);
+        aadd(c, R_EDI, -(int32_t)len, as);
     } else {
-        /* overlapping forward copy: element by element, as the CPU does */
-        for (size_t k = 0; k < len; k += sz)
-            memcpy(dst + k, src + k, sz);
+        if (dst <= src || dst >= src + len) {
+            memmove(dst, src, len);
+        } else {
+            /* overlapping forward copy: element by element, as the CPU does */
+            for (size_t k = 0; k < len; k += sz)
+                memcpy(dst + k, src + k, sz);
+        }
+        aadd(c, R_ESI, (int32_t)len, as);
+        aadd(c, R_EDI, (int32_t)len, as);
     }
-    aadd(c, R_ESI, (int32_t)len, as);
-    aadd(c, R_EDI, (int32_t)len, as);
     aadd(c, R_ECX, -(int32_t)n, as);
     return n;
 }
@@ -183,6 +223,8 @@ static uint32_t stos_run(struct cpu *c, const struct insn *i, uint32_t cnt)
 {
     unsigned sz = i->osize, as = i->asize;
     uint32_t di = areg(c, R_EDI, as);
+    if (c->s.rflags & F_DF)
+        return 0;   /* rare: the exact path */
     uint32_t n = run_fits(c, S_ES, 1, di, sz, as, cnt);
     if (n == 0)
         return 0;
@@ -216,7 +258,7 @@ static uint32_t stos_run(struct cpu *c, const struct insn *i, uint32_t cnt)
                 c->stop_block = true;                                        \
                 return;                                                      \
             }                                                                \
-            uint32_t n = (c->s.rflags & F_DF) ? 0 : run(c, i, cnt);          \
+            uint32_t n = run(c, i, cnt);                                     \
             if (n == 0) {                                                    \
                 one(c, i);                                                   \
                 aadd(c, R_ECX, -1, i->asize);                                \

@@ -89,6 +89,22 @@ start:
         cld
         DUMP    DST, 16
 
+        ; overlapping runs going down: destination above the source (the
+        ; bytes move up intact) and below it (each byte copies a byte that
+        ; was already overwritten)
+        std
+        mov     si, DST+7
+        mov     di, DST+9
+        mov     cx, 8
+        rep movsb
+        mov     si, DST+12
+        mov     di, DST+10
+        mov     cx, 3
+        rep movsw
+        cld
+        REGS    "std rep movs overlapping"
+        DUMP    DST, 16
+
         ; segment override on the source: FS = 0x0100 -> linear SRC+0x1000
         mov     dword [SRC+0x1000], 0x5a5a5a5a
         mov     ax, SRC / 16 + 0x100 - SRC / 16   ; 0x100

@@ -113,10 +113,6 @@ static struct block *block_alloc(struct cpu *c)
     return b;
 }
 
-static unsigned jc_index(uint32_t lin)
-{
-    return (lin ^ (lin >> 12)) & 4095;
-}
 
 /* Drop TLB write entries for a page that now holds code, so that the next
  * write takes the slow path and invalidates. */
@@ -179,10 +175,9 @@ struct block *block_lookup(struct cpu *c, struct block *scratch)
     uint32_t mode = code32;
     uint64_t phys;
     struct jump_cache *jc = &c->jc[jc_index(lin)];
-    if (jc->b && jc->lin == lin && jc->mode == mode && jc->gen == jc->b->gen &&
-        jc->b->valid &&
-        (uint64_t)c->eip + jc->b->bytes - 1 <= c->s.seg[S_CS].limit)
-        return jc->b;
+    struct block *hit = jc_probe(c, jc, lin, mode);
+    if (hit)
+        return hit;
     if (c->eip > c->s.seg[S_CS].limit)
         cpu_fault(c, EXC_GP, 0);
     const uint8_t *p = mmu_fetch_ptr(c, lin, &phys);

@@ -12,7 +12,6 @@
 int block_cache_init(struct cpu *c);
 void block_cache_free(struct cpu *c);
 void block_reclaim(struct cpu *c);
-struct block *block_lookup(struct cpu *c, struct block *scratch);
 
 struct cpu *cpu_new(const struct cpu_bus *bus, const struct cpu_model *model,
                     struct logger *log)
@@ -428,7 +427,8 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
     }
 
     for (;;) {
-        block_reclaim(c);
+        if (unlikely(c->dead_list != NULL))
+            block_reclaim(c);
         if (c->stop_request) {
             c->stop_request = false;
             why = CPU_STOP_REQUEST;
@@ -455,48 +455,54 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
         }
         if (c->icount >= end)
             break;
-        if ((c->single_step && stepped) || (c->nbps && !stepped && at_breakpoint(c))) {
-            c->debug_hit = true;
-            why = CPU_STOP_DEBUG;
-            break;
-        }
-        /* instruction breakpoints: a fault before the instruction runs,
-         * unless RF says the handler already saw it */
-        if (unlikely(c->dbg_exec) && !(c->s.rflags & F_RF)) {
-            uint32_t hit = dbg_exec_hit(c, (uint32_t)c->s.seg[S_CS].base + c->eip);
-            if (hit)
-                dbg_fault(c, hit);
+        /* debugger and debug-register work, all off in a normal run */
+        const bool dbg = c->single_step | c->trace | c->dbg_exec | (c->nbps != 0);
+        if (unlikely(dbg)) {
+            if ((c->single_step && stepped) ||
+                (c->nbps && !stepped && at_breakpoint(c))) {
+                c->debug_hit = true;
+                why = CPU_STOP_DEBUG;
+                break;
+            }
+            /* instruction breakpoints: a fault before the instruction
+             * runs, unless RF says the handler already saw it */
+            if (c->dbg_exec && !(c->s.rflags & F_RF)) {
+                uint32_t hit = dbg_exec_hit(c, (uint32_t)c->s.seg[S_CS].base + c->eip);
+                if (hit)
+                    dbg_fault(c, hit);
+            }
         }
 
-        struct block *b = block_lookup(c, &scratch);
+        struct block *b = block_find(c, &scratch);
         uint64_t n = b->n;
         /* TF and RF (one instruction, then a trap / RF cleared) */
         const uint32_t fl = (uint32_t)c->s.rflags & (F_TF | F_RF);
-        bool one = c->trace || c->single_step || c->shadow || c->nbps || fl;
-        if (one || n > end - c->icount)
-            n = one ? 1 : end - c->icount;
-        if (unlikely(c->dbg_exec) && n > 1)
-            n = dbg_exec_limit(c, b, n);
-        if (unlikely(fl & F_RF))
-            c->rf_keep = false;
-        c->shadow = 0;
+        if (unlikely(fl | c->shadow | dbg)) {
+            bool one = c->trace || c->single_step || c->shadow || c->nbps || fl;
+            if (one)
+                n = 1;
+            if (c->dbg_exec && n > 1)
+                n = dbg_exec_limit(c, b, n);
+            if (fl & F_RF)
+                c->rf_keep = false;
+            c->shadow = 0;
+        }
+        if (unlikely(n > end - c->icount))
+            n = end - c->icount;
         c->cur_block = b;
         const struct insn *i = b->insns;
         const struct insn *stop = i + n;
         c->delivered = false;
-        for (; i < stop; i++) {
+        if (unlikely(c->trace))
+            trace_insn(c, i);   /* n is 1 when tracing */
+        do {
             c->cur_insn = i;
             c->next_eip = c->eip + i->len;
-            if (unlikely(c->trace))
-                trace_insn(c, i);
             i->fn(c, i);
             c->eip = c->next_eip & c->ip_mask;
-            if (unlikely(c->stop_block)) {
-                c->stop_block = false;
-                i++;
-                break;
-            }
-        }
+            i++;
+        } while (i < stop && !c->stop_block);
+        c->stop_block = false;
         c->icount += (uint64_t)(i - b->insns);
         c->cur_block = NULL;
         stepped = true;

@@ -256,7 +256,7 @@ static void decode_0f(struct dec *d, struct insn *i, unsigned op, bool *lockable
         } else if (op >= 0x80 && op <= 0x8f) {
             i->opc2 = op & 15;
             i->imm = relv(d, i);
-            i->fn = exec_jcc;
+            i->fn = jcc_handlers[op & 15];
             i->ends = 1;
         } else if (op >= 0x90 && op <= 0x9f) {
             size_E(i, d, 1);
@@ -472,7 +472,7 @@ static void decode_1(struct dec *d, struct insn *i, unsigned op, bool *lockable)
         } else if (op >= 0x58 && op <= 0x5f) {
             i->rm = op & 7; i->fn = exec_pop_reg;
         } else if (op >= 0x70 && op <= 0x7f) {
-            i->imm = imm8s(d); i->opc2 = op & 15; i->fn = exec_jcc; i->ends = 1;
+            i->imm = imm8s(d); i->opc2 = op & 15; i->fn = jcc_handlers[op & 15]; i->ends = 1;
         } else if (op >= 0x91 && op <= 0x97) {
             i->mod = 3; i->rm = op & 7; i->reg = R_EAX; i->fn = exec_xchg;
         } else if (op >= 0xb0 && op <= 0xb7) {

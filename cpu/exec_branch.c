@@ -2,15 +2,43 @@
  * INT3, INTO, IRET, BOUND. */
 #include "cpu/exec.h"
 
+/* A near jump: the target is truncated by the operand size, not the code
+ * size (SDM JMP/Jcc/LOOP: 66 EB in 32-bit code wraps to 16 bits; 66 E9
+ * in 16-bit code may reach past 64K and so #GP at the usual limit). */
+static inline void jump_near(struct cpu *c, uint32_t target, unsigned osize)
+{
+    target &= 0xffffffffu >> (32 - 8 * osize);
+    if (unlikely(target > c->s.seg[S_CS].limit))
+        cpu_fault(c, EXC_GP, 0);
+    c->next_eip = target;
+}
+
 HANDLER(exec_jcc)
 {
     if (cpu_cond(c, i->opc2))
-        cpu_jump_near(c, c->next_eip + i->imm);
+        jump_near(c, c->next_eip + i->imm, i->osize);
 }
+
+/* One Jcc handler per condition, the condition inlined. */
+#define JCC_FORM(cc)                                                         \
+    static void exec_jcc##cc(struct cpu *c, const struct insn *i)            \
+    {                                                                        \
+        if (cpu_cond_inline(c, cc))                                          \
+            jump_near(c, c->next_eip + i->imm, i->osize);                    \
+    }
+JCC_FORM(0) JCC_FORM(1) JCC_FORM(2) JCC_FORM(3) JCC_FORM(4) JCC_FORM(5)
+JCC_FORM(6) JCC_FORM(7) JCC_FORM(8) JCC_FORM(9) JCC_FORM(10) JCC_FORM(11)
+JCC_FORM(12) JCC_FORM(13) JCC_FORM(14) JCC_FORM(15)
+
+const insn_fn jcc_handlers[16] = {
+    exec_jcc0, exec_jcc1, exec_jcc2, exec_jcc3, exec_jcc4, exec_jcc5,
+    exec_jcc6, exec_jcc7, exec_jcc8, exec_jcc9, exec_jcc10, exec_jcc11,
+    exec_jcc12, exec_jcc13, exec_jcc14, exec_jcc15,
+};
 
 HANDLER(exec_jmp_rel)
 {
-    cpu_jump_near(c, c->next_eip + i->imm);
+    jump_near(c, c->next_eip + i->imm, i->osize);
 }
 
 HANDLER(exec_call_rel)
@@ -30,7 +58,7 @@ static uint32_t near_target(struct cpu *c, const struct insn *i)
 
 HANDLER(exec_jmp_E)
 {
-    cpu_jump_near(c, near_target(c, i));
+    jump_near(c, near_target(c, i), i->osize);
 }
 
 HANDLER(exec_call_E)
@@ -116,13 +144,13 @@ HANDLER(exec_loop)
     else if (i->opc2 == 1)
         take = take && cpu_cond(c, 4);
     if (take)
-        cpu_jump_near(c, c->next_eip + i->imm);
+        jump_near(c, c->next_eip + i->imm, i->osize);
 }
 
 HANDLER(exec_jcxz)
 {
     if (get_reg(c, R_ECX, i->asize) == 0)
-        cpu_jump_near(c, c->next_eip + i->imm);
+        jump_near(c, c->next_eip + i->imm, i->osize);
 }
 
 static void soft_int(struct cpu *c, int vec)

@@ -83,7 +83,7 @@ HANDLER(exec_shift)
 rotate:
     set_E(c, i, r);
     /* rotates leave SF, ZF, AF and PF alone */
-    cpu_set_eflags(c, (cf ? F_CF : 0) | (of ? F_OF : 0), F_CF | F_OF);
+    lf_set_cf_of(c, (cf ? F_CF : 0) | (of ? F_OF : 0));
 }
 
 /* Shifts and rotates by an immediate count (known non-zero at decode),
@@ -124,7 +124,7 @@ rotate:
 
 #define SHIFT_FLAGS(op, sz)                                                  \
     if (op <= 1)                                                             \
-        cpu_set_eflags(c, (cf ? F_CF : 0) | (of ? F_OF : 0), F_CF | F_OF);   \
+        lf_set_cf_of(c, (cf ? F_CF : 0) | (of ? F_OF : 0));                  \
     else                                                                     \
         lf_expl(c, sz * 8, r, (cf ? F_CF : 0) | (of ? F_OF : 0));
 

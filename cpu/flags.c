@@ -113,6 +113,13 @@ bool cpu_cond(const struct cpu *c, unsigned cc)
     return r ^ (cc & 1);
 }
 
+void lf_set_cf_of(struct cpu *c, uint32_t cf_of)
+{
+    uint32_t f = lf_arith(c) & ~(F_CF | F_OF);
+    c->s.rflags = (c->s.rflags & ~(uint64_t)F_ARITH) | f | cf_of;
+    c->lf.op = LF_NONE;
+}
+
 uint32_t cpu_get_eflags(const struct cpu *c)
 {
     return ((uint32_t)c->s.rflags & ~F_ARITH) | lf_arith(c) | 0x2;

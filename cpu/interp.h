@@ -167,6 +167,35 @@ struct cpu {
     uint32_t unimp_logged[16];     /* opcodes (0x000-0x1ff) already logged */
 };
 
+/* ---- decoded blocks (cpu/block.c) ----
+ * The run loop finds the next block through the jump cache (keyed by the
+ * linear CS:EIP) inline; a miss goes to block_lookup. */
+static inline unsigned jc_index(uint32_t lin)
+{
+    return (lin ^ (lin >> 12)) & 4095;
+}
+
+static inline struct block *jc_probe(const struct cpu *c,
+                                     const struct jump_cache *jc,
+                                     uint32_t lin, uint32_t mode)
+{
+    struct block *b = jc->b;
+    if (b && jc->lin == lin && jc->mode == mode && jc->gen == b->gen &&
+        b->valid && (uint64_t)c->eip + b->bytes - 1 <= c->s.seg[S_CS].limit)
+        return b;
+    return NULL;
+}
+
+struct block *block_lookup(struct cpu *c, struct block *scratch);
+
+static inline struct block *block_find(struct cpu *c, struct block *scratch)
+{
+    uint32_t lin = (uint32_t)c->s.seg[S_CS].base + c->eip;
+    struct block *b = jc_probe(c, &c->jc[jc_index(lin)], lin,
+                               c->s.seg[S_CS].db);
+    return __builtin_expect(b != NULL, 1) ? b : block_lookup(c, scratch);
+}
+
 /* ---- faults ---- */
 #define EXC_DE 0
 #define EXC_DB 1
@@ -197,6 +226,9 @@ uint32_t lf_arith(const struct cpu *c);          /* the six arithmetic flags */
 bool lf_cf(const struct cpu *c);
 bool cpu_cond(const struct cpu *c, unsigned cc); /* Jcc/SETcc/CMOVcc cc 0..15 */
 uint32_t cpu_get_eflags(const struct cpu *c);
+/* Rotates: CF and OF from the operation, the other arithmetic flags as
+ * they were. */
+void lf_set_cf_of(struct cpu *c, uint32_t cf_of);
 /* Write EFLAGS bits selected by mask (arithmetic flags become eager). */
 void cpu_set_eflags(struct cpu *c, uint32_t val, uint32_t mask);
 
@@ -430,6 +462,53 @@ bool vif_cli_sti(struct cpu *c, bool sti);
 static inline bool pmode(const struct cpu *c)
 {
     return (c->s.cr0 & CR0_PE) && !(c->s.rflags & F_VM);
+}
+
+/* A condition (cc 0..15, a constant where inlined) straight from the lazy
+ * flags for the common cases: ZF/SF from any result, the unsigned and
+ * signed compares after SUB/CMP and after logic ops; the rest in
+ * cpu_cond. */
+static inline bool cpu_cond_inline(const struct cpu *c, unsigned cc)
+{
+    const struct lazy_flags *l = &c->lf;
+    const unsigned sh = 32 - l->bits;
+    const bool inv = cc & 1;
+    const uint32_t res = l->res << sh, a = l->a << sh, b = l->b << sh;
+    switch (cc >> 1) {
+    case 2:     /* Z */
+        if (l->op != LF_NONE)
+            return (res == 0) ^ inv;
+        break;
+    case 4:     /* S */
+        if (l->op != LF_NONE)
+            return ((int32_t)res < 0) ^ inv;
+        break;
+    case 1:     /* B */
+        if (l->op == LF_SUB)
+            return (a < b) ^ inv;
+        if (l->op == LF_LOGIC)
+            return inv;
+        break;
+    case 3:     /* BE */
+        if (l->op == LF_SUB)
+            return (a <= b) ^ inv;
+        if (l->op == LF_LOGIC)
+            return (res == 0) ^ inv;
+        break;
+    case 6:     /* L */
+        if (l->op == LF_SUB)
+            return ((int32_t)a < (int32_t)b) ^ inv;
+        if (l->op == LF_LOGIC)
+            return ((int32_t)res < 0) ^ inv;
+        break;
+    case 7:     /* LE */
+        if (l->op == LF_SUB)
+            return ((int32_t)a <= (int32_t)b) ^ inv;
+        if (l->op == LF_LOGIC)
+            return (res == 0 || (int32_t)res < 0) ^ inv;
+        break;
+    }
+    return cpu_cond(c, cc);
 }
 
 /* Jump within the code segment: checks the limit (#GP) and sets next_eip. */

@@ -143,6 +143,7 @@ static struct vcpu *interp_vcpu_create(struct accel *a, int index, char *err,
         .io_out = bus_io_out,
         .intr_pending = bus_intr_pending,
         .intr_ack = bus_intr_ack,
+        .intr_hint = machine_intr_hint(a->m),
     };
     if (v)
         v->cpu = cpu_new(&bus, a->model, machine_logger(a->m));

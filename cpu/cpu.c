@@ -226,6 +226,7 @@ static void trace_insn(struct cpu *c, const struct insn *i)
 static bool irq_ready(struct cpu *c)
 {
     return (c->s.rflags & F_IF) && !c->shadow && c->bus.intr_pending &&
+           (!c->bus.intr_hint || *c->bus.intr_hint) &&
            c->bus.intr_pending(c->bus.opaque);
 }
 

@@ -26,6 +26,9 @@ struct cpu_bus {
     /* Maskable interrupt line (may be NULL: never pending). */
     bool (*intr_pending)(void *opaque);
     int (*intr_ack)(void *opaque);
+    /* Optional: false while INTR is surely low, so that the run loop skips
+     * intr_pending (a call chain into the PIC) between blocks. */
+    const volatile bool *intr_hint;
 };
 
 enum cpu_stop {

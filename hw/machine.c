@@ -109,6 +109,8 @@ struct machine {
 
     const struct intc_ops *intc;
     void *intc_opaque;
+    volatile bool intr_level;    /* see machine_intr_hint */
+    bool intc_signals;
     void (*kick)(void *opaque);
     void *kick_opaque;
 
@@ -879,6 +881,25 @@ void machine_set_intc(struct machine *m, const struct intc_ops *ops,
 {
     m->intc = ops;
     m->intc_opaque = opaque;
+    m->intc_signals = false;
+    m->intr_level = true;
+}
+
+void machine_intc_signals_level(struct machine *m, bool level)
+{
+    m->intc_signals = true;
+    m->intr_level = level;
+}
+
+void machine_set_intr_level(struct machine *m, bool level)
+{
+    if (m->intc_signals)
+        m->intr_level = level;
+}
+
+const volatile bool *machine_intr_hint(struct machine *m)
+{
+    return &m->intr_level;
 }
 
 void machine_set_irq(struct machine *m, int irq, int level)

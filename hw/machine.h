@@ -141,6 +141,14 @@ void machine_set_intc(struct machine *m, const struct intc_ops *ops,
                       void *opaque);
 void machine_set_irq(struct machine *m, int irq, int level);
 bool machine_intr_pending(struct machine *m);
+/* A hint the interpreter reads before asking machine_intr_pending: false
+ * only while the controller says its INTR output is low.  A controller
+ * that reports its output through machine_set_intr_level on every change
+ * says so with machine_intc_signals_level after machine_set_intc; for any
+ * other the hint stays true (always ask). */
+void machine_intc_signals_level(struct machine *m, bool level);
+void machine_set_intr_level(struct machine *m, bool level);
+const volatile bool *machine_intr_hint(struct machine *m);
 int machine_intr_ack(struct machine *m);   /* -1 if nothing pending */
 
 /* The engine's kick: called when a device raises INTR or asks the run loop

@@ -110,6 +110,7 @@ static void update(struct pic *p)
     bool intr = chip_get_irq(&p->c[0]) >= 0;
     bool rose = intr && !p->intr;
     p->intr = intr;
+    machine_set_intr_level(p->m, intr);
     if (rose)
         machine_kick(p->m);
 }
@@ -347,6 +348,7 @@ static void pic_pio_write(void *opaque, uint16_t port, uint32_t val,
         else
             write_cmd(p, s, b);
     }
+    update(p);   /* e.g. OCW3's special mask mode changes the output too */
 }
 
 void pic_reset(struct pic *p)
@@ -409,6 +411,7 @@ struct pic *pic_new(struct machine *m, char *err, size_t errlen)
     pic_reset(p);
     machine_add_reset_handler(m, pic_reset_cb, p);
     machine_set_intc(m, &pic_intc_ops, p);
+    machine_intc_signals_level(m, p->intr);
     return p;
 }
 

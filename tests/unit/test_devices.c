@@ -101,6 +101,37 @@ START_TEST(pic_init_and_ack)
 }
 END_TEST
 
+/* The interpreter skips asking the PIC between blocks while the machine's
+ * hint is false: the hint must never be false while INTR is asserted,
+ * whatever the guest and devices do (random operations, fixed seed). */
+START_TEST(pic_intr_hint)
+{
+    struct machine *m = new_machine();
+    struct pic *p = pic_setup(m, 0x01);
+    const volatile bool *hint = machine_intr_hint(m);
+    uint32_t x = 12345;
+    for (int n = 0; n < 200000; n++) {
+        x ^= x << 13; x ^= x >> 17; x ^= x << 5;
+        uint8_t v = (uint8_t)(x >> 8);
+        switch ((x >> 24) % 8) {
+        case 0: case 1: machine_set_irq(m, v & 15, (v >> 4) & 1); break;
+        case 2: outb(m, (x & 0x10000) ? 0xa1 : 0x21, v); break;   /* IMR */
+        case 3: outb(m, (x & 0x10000) ? 0xa0 : 0x20,               /* OCW2 */
+                     (uint8_t)((v & 0xe7) & ~0x08)); break;
+        case 4: outb(m, (x & 0x10000) ? 0xa0 : 0x20,               /* OCW3 */
+                     (uint8_t)((v & 0x67) | 0x08)); break;
+        case 5: if (machine_intr_pending(m)) machine_intr_ack(m); break;
+        case 6: inb(m, (x & 0x10000) ? 0xa0 : 0x20); break;   /* may poll */
+        default: outb(m, 0x20, 0x20); outb(m, 0xa0, 0x20); break;  /* EOI */
+        }
+        ck_assert_msg(*hint || !machine_intr_pending(m),
+                      "INTR pending with the hint low after step %d", n);
+    }
+    pic_free(p);
+    machine_free(m);
+}
+END_TEST
+
 START_TEST(pic_mask)
 {
     struct machine *m = new_machine();
@@ -677,6 +708,7 @@ static Suite *devices_suite(void)
     TCase *t = tcase_create("pic");
     tcase_add_test(t, pic_init_and_ack);
     tcase_add_test(t, pic_mask);
+    tcase_add_test(t, pic_intr_hint);
     tcase_add_test(t, pic_priority);
     tcase_add_test(t, pic_slave);
     tcase_add_test(t, pic_spurious);

@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cpu/state.h"
 #include "hw/fw_cfg.h"
 #include "hw/machine.h"
+#include "hw/multiboot.h"
 
 /* setup header fields (offsets in the image and in the zero page) */
 #define HDR_SETUP_SECTS 0x1f1
@@ -39,9 +41,7 @@
 #define ZP_E820_TABLE 0x2d0
 #define ZP_E820_MAX 128
 
-/* Room SeaBIOS keeps at the top of RAM below 4 GiB for its tables, left
- * out of the initrd's placement (QEMU leaves 128 KiB for ACPI data). */
-#define TOP_RESERVE (128u << 10)
+#define TOP_RESERVE LINUX_TOP_RESERVE
 
 struct linux_boot {
     struct machine *m;
@@ -53,6 +53,7 @@ struct linux_boot {
     uint32_t initrd_addr;
     char *cmdline;
     uint16_t version;
+    struct multiboot *mb;       /* a multiboot kernel instead */
 };
 
 static uint16_t get16(const uint8_t *p) { return p[0] | p[1] << 8; }
@@ -72,8 +73,8 @@ static void put64(uint8_t *p, uint64_t v)
     put32(p + 4, (uint32_t)(v >> 32));
 }
 
-static uint8_t *read_file(const char *opt, const char *path, size_t *size,
-                          char *err, size_t errlen)
+uint8_t *linux_boot_read_file(const char *opt, const char *path,
+                              size_t *size, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     struct stat sb;
@@ -128,15 +129,37 @@ struct linux_boot *linux_boot_open(struct machine *m, const char *kernel,
         return NULL;
     }
     lb->m = m;
-    lb->image = read_file("-kernel", kernel, &lb->image_size, err, errlen);
+    lb->image = linux_boot_read_file("-kernel", kernel, &lb->image_size, err,
+                                     errlen);
     if (!lb->image)
         goto fail;
     const uint8_t *k = lb->image;
+    /* No "HdrS": maybe multiboot.  Like QEMU, a bzImage that also has a
+     * multiboot header boots as Linux. */
+    if (lb->image_size < HDR_MAGIC + 4 ||
+        memcmp(k + HDR_MAGIC, "HdrS", 4) != 0) {
+        struct multiboot_header mh;
+        char why[512];
+        int found = multiboot_find_header(k, lb->image_size, &mh, why,
+                                          sizeof why);
+        if (found < 0) {
+            snprintf(err, errlen, "-kernel %s: %s", kernel, why);
+            goto fail;
+        }
+        if (found > 0) {
+            lb->mb = multiboot_open(m, kernel, k, lb->image_size, initrd,
+                                    cmdline, err, errlen);
+            if (!lb->mb)
+                goto fail;
+            free(lb->image);
+            lb->image = NULL;
+            return lb;
+        }
+    }
     if (lb->image_size < 0x300 || get16(k + HDR_BOOT_FLAG) != 0xaa55 ||
         memcmp(k + HDR_MAGIC, "HdrS", 4) != 0) {
         snprintf(err, errlen, "-kernel %s: not a Linux x86 kernel (no "
-                 "bzImage setup header; multiboot kernels are not supported "
-                 "yet)", kernel);
+                 "bzImage setup header) nor a multiboot kernel", kernel);
         goto fail;
     }
     lb->version = get16(k + HDR_VERSION);
@@ -189,8 +212,8 @@ struct linux_boot *linux_boot_open(struct machine *m, const char *kernel,
     }
 
     if (initrd) {
-        lb->initrd = read_file("-initrd", initrd, &lb->initrd_size, err,
-                               errlen);
+        lb->initrd = linux_boot_read_file("-initrd", initrd,
+                                          &lb->initrd_size, err, errlen);
         if (!lb->initrd)
             goto fail;
         uint64_t max = lb->version >= 0x203 ? get32(k + HDR_INITRD_ADDR_MAX)
@@ -217,6 +240,7 @@ void linux_boot_free(struct linux_boot *lb)
 {
     if (!lb)
         return;
+    multiboot_free(lb->mb);
     free(lb->image);
     free(lb->initrd);
     free(lb->cmdline);
@@ -247,13 +271,12 @@ static void flat_seg(struct x86_seg *s, uint16_t sel, uint8_t type)
     s->g = 1;
 }
 
-/* The e820 map a BIOS would report: low RAM up to the EBDA, the BIOS area
- * reserved, RAM from 1 MiB to the PCI hole and above 4 GiB. */
-static int fill_e820(struct linux_boot *lb, uint8_t *zp)
+int linux_boot_memory_map(struct machine *m,
+                          struct boot_mem_range r[BOOT_MEM_RANGES_MAX])
 {
-    uint64_t below = machine_ram_below_4g(lb->m);
-    uint64_t above = machine_ram_size(lb->m) - below;
-    struct { uint64_t addr, size; uint32_t type; } e[] = {
+    uint64_t below = machine_ram_below_4g(m);
+    uint64_t above = machine_ram_size(m) - below;
+    const struct boot_mem_range e[] = {
         { 0, 0x9fc00, E820_RAM },
         { 0x9fc00, 0x400, E820_RESERVED },
         { 0xf0000, 0x10000, E820_RESERVED },
@@ -261,16 +284,42 @@ static int fill_e820(struct linux_boot *lb, uint8_t *zp)
         { 0x100000000ull, above, E820_RAM },
     };
     int n = 0;
-    for (size_t i = 0; i < sizeof e / sizeof e[0]; i++) {
-        if (!e[i].size)
-            continue;
-        uint8_t *p = zp + ZP_E820_TABLE + 20 * n++;
-        put64(p, e[i].addr);
-        put64(p + 8, e[i].size);
-        put32(p + 16, e[i].type);
+    for (size_t i = 0; i < sizeof e / sizeof e[0]; i++)
+        if (e[i].size)
+            r[n++] = e[i];
+    return n;
+}
+
+static int fill_e820(struct linux_boot *lb, uint8_t *zp)
+{
+    struct boot_mem_range r[BOOT_MEM_RANGES_MAX];
+    int n = linux_boot_memory_map(lb->m, r);
+    for (int i = 0; i < n; i++) {
+        uint8_t *p = zp + ZP_E820_TABLE + 20 * i;
+        put64(p, r[i].addr);
+        put64(p + 8, r[i].size);
+        put32(p + 16, r[i].type);
     }
     zp[ZP_E820_ENTRIES] = (uint8_t)n;
     return n;
+}
+
+void linux_boot_flat_state(struct x86_state *st, uint32_t cpuid_signature,
+                           uint16_t cs, uint16_t ds, uint32_t gdt_base,
+                           uint16_t gdt_limit)
+{
+    x86_state_reset(st, cpuid_signature);
+    st->cr0 = CR0_PE | CR0_ET;
+    st->gdt.base = gdt_base;
+    st->gdt.limit = gdt_limit;
+    st->idt.base = 0;
+    st->idt.limit = 0;
+    flat_seg(&st->seg[S_CS], cs, 0xb);
+    for (int s = 0; s < 6; s++)
+        if (s != S_CS)
+            flat_seg(&st->seg[s], ds, 0x3);
+    st->tr.type = 11;   /* busy 32-bit TSS, as a protected-mode CPU has */
+    st->rflags = 0x2;
 }
 
 int linux_boot_direct(struct linux_boot *lb, struct x86_state *st,
@@ -278,6 +327,9 @@ int linux_boot_direct(struct linux_boot *lb, struct x86_state *st,
 {
     uint8_t zp[4096];
     const uint8_t *k = lb->image;
+
+    if (lb->mb)
+        return multiboot_direct(lb->mb, st, cpuid_signature, err, errlen);
 
     memset(zp, 0, sizeof zp);
     size_t hdr_end = 0x202 + k[HDR_JUMP_END];
@@ -309,25 +361,15 @@ int linux_boot_direct(struct linux_boot *lb, struct x86_state *st,
     /* The 32-bit entry (boot.rst, "32-bit boot protocol"): protected mode,
      * no paging, CS = 0x10 and DS = ES = SS = 0x18 flat, interrupts off,
      * ESI = the zero page, EBP = EDI = EBX = 0. */
-    x86_state_reset(st, cpuid_signature);
-    st->cr0 = CR0_PE | CR0_ET;
-    st->gdt.base = LINUX_GDT_ADDR;
-    st->gdt.limit = sizeof gdt - 1;
-    st->idt.base = 0;
-    st->idt.limit = 0;
-    flat_seg(&st->seg[S_CS], 0x10, 0xb);
-    for (int s = 0; s < 6; s++)
-        if (s != S_CS)
-            flat_seg(&st->seg[s], 0x18, 0x3);
-    st->tr.type = 11;   /* busy 32-bit TSS, as a protected-mode CPU has */
-    st->rflags = 0x2;
+    linux_boot_flat_state(st, cpuid_signature, 0x10, 0x18, LINUX_GDT_ADDR,
+                          sizeof gdt - 1);
     st->gpr[R_ESI] = LINUX_ZERO_PAGE_ADDR;
     st->gpr[R_EDX] = 0;
     st->rip = LINUX_KERNEL_ADDR;
     return 0;
 }
 
-int linux_boot_fw_cfg(struct linux_boot *lb, struct fw_cfg *f)
+static int linux_items(struct linux_boot *lb, struct fw_cfg *f)
 {
     size_t kernel_size = lb->image_size - lb->setup_size;
     uint8_t *setup = malloc(lb->setup_size);
@@ -356,5 +398,100 @@ int linux_boot_fw_cfg(struct linux_boot *lb, struct fw_cfg *f)
         rc |= fw_cfg_add_bytes(f, FW_CFG_INITRD_DATA, lb->initrd,
                                lb->initrd_size);
     free(setup);
+    return rc ? -1 : 0;
+}
+
+int linux_boot_find_rom(const char *const *fw_dirs, int nr_fw_dirs,
+                        char *out, size_t outlen)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            static const char *const rel[] = { "build/firmware",
+                                               "../share/tandem" };
+            for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+                snprintf(out, outlen, "%s/%s/%s", exe, rel[i],
+                         LINUX_BOOT_ROM);
+                if (access(out, R_OK) == 0)
+                    return 0;
+            }
+        }
+    }
+#ifdef TANDEM_FIRMWARE_DIR
+    snprintf(out, outlen, "%s/%s", TANDEM_FIRMWARE_DIR, LINUX_BOOT_ROM);
+    if (access(out, R_OK) == 0)
+        return 0;
+#endif
+    for (int i = 0; i < nr_fw_dirs; i++) {
+        snprintf(out, outlen, "%s/%s", fw_dirs[i], LINUX_BOOT_ROM);
+        if (access(out, R_OK) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+/* SeaBIOS's name for a ROM from fw_cfg in its "bootorder" file. */
+#define ROM_BOOT_PATH "/rom@" LINUX_BOOT_ROM_FILE
+
+int linux_boot_fw_cfg(struct linux_boot *lb, struct fw_cfg *f,
+                      const char *const *fw_dirs, int nr_fw_dirs,
+                      char *err, size_t errlen)
+{
+    char path[4096], why[512];
+    if (linux_boot_find_rom(fw_dirs, nr_fw_dirs, path, sizeof path) != 0) {
+        snprintf(err, errlen, "-kernel: the boot ROM %s is missing (not in "
+                 "build/firmware/ beside tandem, nor installed%s%s; run "
+                 "make, or pass -L DIR, or boot with -bios none)",
+                 LINUX_BOOT_ROM,
+#ifdef TANDEM_FIRMWARE_DIR
+                 " in ", TANDEM_FIRMWARE_DIR
+#else
+                 "", ""
+#endif
+                 );
+        return -1;
+    }
+    size_t rom_size;
+    uint8_t *rom = linux_boot_read_file("-kernel: boot ROM", path, &rom_size,
+                                        why, sizeof why);
+    if (!rom) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    if (rom_size < 512 || rom[0] != 0x55 || rom[1] != 0xaa) {
+        snprintf(err, errlen, "-kernel: boot ROM %s is not an option ROM",
+                 path);
+        free(rom);
+        return -1;
+    }
+
+    /* The ROM boots first: its entry goes in front of any bootorder. */
+    size_t old_len = 0;
+    const uint8_t *old = fw_cfg_file_data(f, "bootorder", &old_len);
+    size_t len = sizeof ROM_BOOT_PATH + old_len;
+    char *order = malloc(len + 1);
+    int rc = order ? 0 : -1;
+    if (order) {
+        memcpy(order, ROM_BOOT_PATH "\n", sizeof ROM_BOOT_PATH);
+        if (old_len)
+            memcpy(order + sizeof ROM_BOOT_PATH, old, old_len);
+        order[len] = '\0';
+        /* QEMU's files end in a NUL; keep one */
+        len = strlen(order) + 1;
+        if (fw_cfg_add_file(f, "bootorder", order, len, false) < 0)
+            rc = -1;
+    }
+    free(order);
+    if (fw_cfg_add_file(f, LINUX_BOOT_ROM_FILE, rom, rom_size, false) < 0)
+        rc = -1;
+    free(rom);
+    if (!rc)
+        rc = lb->mb ? multiboot_fw_cfg(lb->mb, f) : linux_items(lb, f);
+    if (rc)
+        snprintf(err, errlen, "-kernel: out of memory");
     return rc ? -1 : 0;
 }

@@ -89,6 +89,8 @@ GUEST_BINS :=
 GUEST_RUNNER := tests/guest/run-guests.sh
 # System tests: real firmware and operating systems on the board.
 SYSTEM_TESTS := tests/system/seabios.sh
+SYSTEM_TESTS += tests/system/multiboot.sh tests/system/linuxboot.sh
+SYSTEM_TESTS += tests/system/ide.sh
 DEMO_BIN := build/guest/demo.bin
 DEMO_ARGS := -bios $(DEMO_BIN) -nographic -device isa-debug-exit,iobase=0xf4,iosize=0x04
 ifeq ($(NASM),)
@@ -101,10 +103,13 @@ $(DEMO_BIN):
 	@echo "make: tests/guest/guest.mk is missing: cannot build $@" >&2; exit 1
 endif
 
+# Our own firmware (the -kernel boot ROM): FIRMWARE_BINS and its rules.
+include firmware/firmware.mk
+
 # ---------------------------------------------------------------------------
 # Build rules.
 .PHONY: all
-all: tandem
+all: tandem $(FIRMWARE_BINS)
 
 build/obj/%.o: %.c config.mak config.h
 	@mkdir -p $(@D)
@@ -171,7 +176,7 @@ ifneq ($(CONFIG_CHECK),y)
 check check-unit check-san tests:
 	@echo "make: Check not found: apt-get install check, then ./configure" >&2; exit 1
 else
-check: tandem $(UNIT_BINS) $(SAN_UNIT_BINS) $(GUEST_BINS) $(CONFORMANCE_RUNNER)
+check: tandem $(FIRMWARE_BINS) $(UNIT_BINS) $(SAN_UNIT_BINS) $(GUEST_BINS) $(CONFORMANCE_RUNNER)
 	@TANDEM=./tandem $(RUN_TESTS) $(addprefix --unit ,$(UNIT_BINS)) \
 	    $(GUEST_ARG) $(CONFORMANCE_ARG) $(addprefix --system ,$(SYSTEM_TESTS)) \
 	    $(addprefix --san ,$(SAN_UNIT_BINS))
@@ -205,12 +210,41 @@ demo: tandem $(DEMO_BIN)
 	fi
 
 # ---------------------------------------------------------------------------
+# Debian's 32-bit Linux: scripts/fetch-guests.sh downloads it into a cache
+# outside the tree (TANDEM_CACHE, default ~/.cache/tandem) and builds the
+# initramfs, CD and disk images; tests/system/linux.sh boots them (minutes
+# each on interp, so not part of `check`).  run-linux boots it to a shell on
+# the terminal: through SeaBIOS and our linux-boot ROM when it is built,
+# else directly (-bios none).  C-a x leaves.
+FETCH_GUESTS := scripts/fetch-guests.sh
+LINUX_TESTS := tests/system/linux.sh
+LINUXBOOT_ROM := $(if $(wildcard firmware/linuxboot.asm),build/firmware/linuxboot.bin)
+RUN_LINUX_ARGS := -m 256M -nographic
+
+.PHONY: fetch-guests check-system run-linux
+fetch-guests:
+	@$(FETCH_GUESTS)
+
+check-system: tandem $(LINUXBOOT_ROM)
+	@$(FETCH_GUESTS) || echo "make: $(FETCH_GUESTS) failed: boots without their images are skipped" >&2
+	@TANDEM=./tandem $(RUN_TESTS) --system $(LINUX_TESTS)
+
+run-linux: tandem $(LINUXBOOT_ROM)
+	@$(FETCH_GUESTS)
+	@c=$$($(FETCH_GUESTS) --print-cache); a=$$($(FETCH_GUESTS) --print-cmdline); \
+	if [ -f build/firmware/linuxboot.bin ]; then bios=; else bios="-bios none"; fi; \
+	echo "  RUN     ./tandem $$bios $(RUN_LINUX_ARGS) -kernel $$c/vmlinuz -initrd $$c/initramfs.cpio.gz -append '$$a'"; \
+	echo "run-linux: Linux takes a few minutes to boot on interp; C-a x leaves, 'poweroff -f' powers off"; \
+	exec ./tandem $$bios $(RUN_LINUX_ARGS) -kernel "$$c/vmlinuz" \
+	    -initrd "$$c/initramfs.cpio.gz" -append "$$a"
+
+# ---------------------------------------------------------------------------
 .PHONY: install uninstall clean distclean help
-install: tandem
+install: tandem install-firmware
 	install -d '$(DESTDIR)$(PREFIX)/bin'
 	install -m 0755 tandem '$(DESTDIR)$(PREFIX)/bin/tandem'
 
-uninstall:
+uninstall: uninstall-firmware
 	rm -f '$(DESTDIR)$(PREFIX)/bin/tandem'
 
 clean:
@@ -229,6 +263,9 @@ help:
 	@echo "  tests        build every test program without running it"
 	@echo "  san          build-san/tandem and the sanitizer unit tests"
 	@echo "  demo         build and run the demo guest (build/guest/demo.bin)"
+	@echo "  fetch-guests download Debian's Linux and build its images (scripts/fetch-guests.sh)"
+	@echo "  check-system boot Linux from those images (tests/system/linux.sh; minutes)"
+	@echo "  run-linux    boot Debian's Linux to a shell on this terminal (C-a x leaves)"
 	@echo "  install      install tandem to \$$(DESTDIR)\$$(PREFIX)/bin"
 	@echo "  uninstall    remove it again"
 	@echo "  clean        remove build outputs"

@@ -30,7 +30,8 @@ enum opt_id {
     OPT_DEVICE, OPT_SERIAL, OPT_NOGRAPHIC, OPT_DISPLAY, OPT_MONITOR,
     OPT_NO_REBOOT, OPT_D, OPT_LOGFILE, OPT_QUIET, OPT_HELP, OPT_VERSION,
     OPT_BOOT, OPT_L, OPT_VGA, OPT_SCREENDUMP, OPT_KERNEL, OPT_INITRD,
-    OPT_APPEND,
+    OPT_APPEND, OPT_DRIVE, OPT_HDA, OPT_HDB, OPT_HDC, OPT_HDD, OPT_CDROM,
+    OPT_SNAPSHOT,
 };
 
 struct opt {
@@ -48,6 +49,13 @@ static const struct opt opts[] = {
     { "kernel", true, OPT_KERNEL },
     { "initrd", true, OPT_INITRD },
     { "append", true, OPT_APPEND },
+    { "drive", true, OPT_DRIVE },
+    { "hda", true, OPT_HDA },
+    { "hdb", true, OPT_HDB },
+    { "hdc", true, OPT_HDC },
+    { "hdd", true, OPT_HDD },
+    { "cdrom", true, OPT_CDROM },
+    { "snapshot", false, OPT_SNAPSHOT },
     { "L", true, OPT_L },
     { "vga", true, OPT_VGA },
     { "screendump-at-exit", true, OPT_SCREENDUMP },
@@ -85,6 +93,16 @@ static void usage(FILE *f)
 "                      linux-boot option ROM), or directly with -bios none\n"
 "  -initrd FILE        the initial ramdisk for -kernel\n"
 "  -append CMDLINE     the kernel command line for -kernel\n"
+"  -drive file=IMAGE[,media=disk|cdrom][,index=0-3|,bus=0-1,unit=0-1]\n"
+"         [,format=raw][,if=ide][,readonly=on|off][,snapshot=on|off]\n"
+"                      an IDE drive with a raw image (index 0-3: primary\n"
+"                      master/slave, secondary master/slave); a comma in\n"
+"                      IMAGE is written twice\n"
+"  -hda/-hdb/-hdc/-hdd IMAGE  a hard disk at index 0/1/2/3 (a bare IMAGE\n"
+"                      argument is -hda)\n"
+"  -cdrom IMAGE        a CD-ROM at index 2 (the secondary master)\n"
+"  -snapshot           guest writes to disks stay in memory; the images\n"
+"                      are not changed\n"
 "  -boot [order=]DRIVES[,menu=on|off][,splash-time=MS][,reboot-timeout=MS]\n"
 "        [,strict=on|off]\n"
 "                      BIOS boot order: c disk, d CD-ROM, a floppy, n net\n"
@@ -224,8 +242,12 @@ int main(int argc, char **argv)
         if (!o) {
             if (arg[0] == '-')
                 die("unknown option '%s' (try -h)", arg);
-            die("unexpected argument '%s' (disk images are not supported "
-                "yet; try -h)", arg);
+            /* QEMU's rule: a bare argument is the first hard disk */
+            if (cfg.nr_drives == PC_MAX_DRIVES)
+                die("%s: at most %d drive options", arg, PC_MAX_DRIVES);
+            cfg.drives[cfg.nr_drives++] =
+                (struct drive_arg){ .opt = arg, .index = 0 };
+            continue;
         }
         if (o->has_arg) {
             if (i + 1 >= argc)
@@ -265,6 +287,25 @@ int main(int argc, char **argv)
             break;
         case OPT_APPEND:
             cfg.append = val;
+            break;
+        case OPT_DRIVE:
+        case OPT_HDA:
+        case OPT_HDB:
+        case OPT_HDC:
+        case OPT_HDD:
+        case OPT_CDROM:
+            if (cfg.nr_drives == PC_MAX_DRIVES)
+                die("%s %s: at most %d drive options", arg, val,
+                    PC_MAX_DRIVES);
+            cfg.drives[cfg.nr_drives++] = (struct drive_arg){
+                .opt = val,
+                .index = o->id == OPT_DRIVE ? -1 :
+                         o->id == OPT_CDROM ? 2 : (int)(o->id - OPT_HDA),
+                .cdrom = o->id == OPT_CDROM,
+            };
+            break;
+        case OPT_SNAPSHOT:
+            cfg.snapshot = true;
             break;
         case OPT_DEBUGCON:
             cfg.debugcon = val;

@@ -16,6 +16,7 @@
 #include "hw/fw_cfg.h"
 #include "hw/i440fx.h"
 #include "hw/i8042.h"
+#include "hw/ide.h"
 #include "hw/machine.h"
 #include "hw/pci.h"
 #include "hw/pcspk.h"
@@ -329,6 +330,38 @@ static void cmos_fill(struct pc *pc, const struct pc_config *cfg)
         nib[i] = boot_nibble(order[i]);
     rtc_cmos_set(r, CMOS_BOOT_FLAG2, (uint8_t)(nib[1] << 4 | nib[0]));
     rtc_cmos_set(r, CMOS_BOOT_FLAG1, (uint8_t)(nib[2] << 4 | 0));
+}
+
+/* The hard disks as QEMU describes them in CMOS: the types (0x12, 0x19,
+ * 0x1a) and geometry (0x1b-0x23, 0x24-0x2c) of the primary master and
+ * slave, and the BIOS translation of all four drives (0x39, 2 bits each:
+ * none, LBA, large), which SeaBIOS reads. */
+static void cmos_fill_disks(struct pc *pc)
+{
+    struct rtc *r = pc->rtc;
+    uint8_t types = 0, trans = 0;
+
+    for (int i = 0; i < 4; i++) {
+        unsigned c, h, s;
+        int t;
+        if (ide_disk_geometry(pc->ide, i, &c, &h, &s, &t) != 0)
+            continue;
+        trans |= (uint8_t)(t << (2 * i));
+        if (i > 1)
+            continue;
+        int info = i == 0 ? 0x1b : 0x24;
+        const uint8_t v[9] = {
+            (uint8_t)c, (uint8_t)(c >> 8), (uint8_t)h, 0xff, 0xff,
+            (uint8_t)(0xc0 | (h > 8 ? 0x08 : 0)), (uint8_t)c,
+            (uint8_t)(c >> 8), (uint8_t)s,
+        };
+        types |= i == 0 ? 0xf0 : 0x0f;
+        rtc_cmos_set(r, i == 0 ? 0x19 : 0x1a, 47);   /* user-defined type */
+        for (int k = 0; k < 9; k++)
+            rtc_cmos_set(r, info + k, v[k]);
+    }
+    rtc_cmos_set(r, 0x12, types);
+    rtc_cmos_set(r, 0x39, trans);
 }
 
 static int fw_cfg_fill(struct pc *pc, const struct pc_config *cfg)
@@ -649,6 +682,10 @@ struct pc *pc_build(const struct pc_config *cfg, struct machine *m,
         !(pc->postcode = postcode_new(m, err, errlen)) ||
         !(pc->fw_cfg = fw_cfg_new(m, err, errlen)))
         goto fail;
+    pc->ide = ide_new(m, pc->pci, cfg->drives, cfg->nr_drives, cfg->snapshot,
+                      err, errlen);
+    if (!pc->ide)
+        goto fail;
     if (!cfg->vga || strcmp(cfg->vga, "none") != 0) {
         /* the video BIOS from -L or Debian's seabios; without one (and
          * without an explicit -vga) the card still works for guests that
@@ -674,6 +711,7 @@ struct pc *pc_build(const struct pc_config *cfg, struct machine *m,
     i8042_set_a20_hook(pc->i8042, a20_from_kbd, pc);
     port92_set_a20_hook(pc->port92, a20_from_port92, pc);
     cmos_fill(pc, cfg);
+    cmos_fill_disks(pc);
     if (fw_cfg_fill(pc, cfg)) {
         snprintf(err, errlen, "fw_cfg: out of memory");
         goto fail;
@@ -747,10 +785,11 @@ struct pc *pc_build(const struct pc_config *cfg, struct machine *m,
         if (!pc->kboot)
             goto fail;
         pc->direct_boot = strcmp(bios, "none") == 0;
-        if (!pc->direct_boot && linux_boot_fw_cfg(pc->kboot, pc->fw_cfg)) {
-            snprintf(err, errlen, "-kernel: out of memory");
+        /* with a BIOS: our boot ROM and its fw_cfg items */
+        if (!pc->direct_boot &&
+            linux_boot_fw_cfg(pc->kboot, pc->fw_cfg, cfg->fw_dirs,
+                              cfg->nr_fw_dirs, err, errlen))
             goto fail;
-        }
     }
     return pc;
 
@@ -763,6 +802,9 @@ int pc_initial_state(struct pc *pc, struct x86_state *st, char *err,
                      size_t errlen)
 {
     uint32_t sig = cpu_model_default()->signature;
+    /* no BIOS to turn the IDE decoders on: do what SeaBIOS would */
+    if (pc->direct_boot && pc->ide)
+        ide_firmware_init(pc->ide);
     if (pc->direct_boot)
         return linux_boot_direct(pc->kboot, st, sig, err, errlen);
     x86_state_reset(st, sig);
@@ -788,6 +830,7 @@ void pc_free(struct pc *pc)
     rtc_free(pc->rtc);
     pcspk_free(pc->pcspk);
     pit_free(pc->pit);
+    ide_free(pc->ide);
     piix_free(pc->piix);
     i440fx_free(pc->i440fx);
     pci_bus_free(pc->pci);

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hw/drive.h"
+
 struct machine;
 struct chardev_set;
 struct pic;
@@ -35,9 +37,11 @@ struct postcode;
 struct vga;
 struct linux_boot;
 struct x86_state;
+struct ide;
 
 #define PC_MAX_SERIAL 4
 #define PC_MAX_OPTS 32
+#define PC_MAX_DRIVES 8             /* drive options; 4 IDE slots */
 #define PC_DEFAULT_BIOS "/usr/share/seabios/bios.bin"
 #define PC_DEFAULT_BIOS_NAME "bios.bin"
 #define PC_MAX_FW_DIRS 8
@@ -74,6 +78,11 @@ struct pc_config {
     /* -kernel/-initrd/-append: with a BIOS, fw_cfg items for the
      * linux-boot option ROM; with -bios none, a direct boot */
     const char *kernel, *initrd, *append;
+    /* -drive, -hda..-hdd, -cdrom in command-line order (hw/drive.h), and
+     * -snapshot (every disk's writes kept in memory) */
+    struct drive_arg drives[PC_MAX_DRIVES];
+    int nr_drives;
+    bool snapshot;
 };
 
 struct pc {
@@ -98,6 +107,7 @@ struct pc {
     struct i8042 *i8042;
     struct vga *vga;            /* NULL with -vga none */
     struct linux_boot *kboot;   /* -kernel */
+    struct ide *ide;            /* PIIX3 IDE, 00:01.1, with the drives */
     bool direct_boot;           /* -kernel with -bios none */
     bool a20_kbd, a20_fast;     /* the two A20 gate outputs */
     bool a20_logged;

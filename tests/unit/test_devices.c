@@ -110,7 +110,7 @@ START_TEST(pic_intr_hint)
     struct pic *p = pic_setup(m, 0x01);
     const volatile bool *hint = machine_intr_hint(m);
     uint32_t x = 12345;
-    for (int n = 0; n < 200000; n++) {
+    for (int n = 0; n < 20000; n++) {
         x ^= x << 13; x ^= x >> 17; x ^= x << 5;
         uint8_t v = (uint8_t)(x >> 8);
         switch ((x >> 24) % 8) {

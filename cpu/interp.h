@@ -471,7 +471,7 @@ static inline bool pmode(const struct cpu *c)
 static inline bool cpu_cond_inline(const struct cpu *c, unsigned cc)
 {
     const struct lazy_flags *l = &c->lf;
-    const unsigned sh = 32 - l->bits;
+    const unsigned sh = (32 - l->bits) & 31;   /* bits is 0 before any op */
     const bool inv = cc & 1;
     const uint32_t res = l->res << sh, a = l->a << sh, b = l->b << sh;
     switch (cc >> 1) {

@@ -3,8 +3,10 @@
 # Safe to run again: when everything is installed it touches nothing.
 set -eu
 
-# Needed to build tandem and run `make check`.
-REQUIRED="build-essential pkg-config libsdl2-dev zlib1g-dev check linux-libc-dev nasm seabios"
+# Needed to build tandem and run `make check`; the second line builds the
+# Linux guests' images for `make check-system` (scripts/fetch-guests.sh).
+REQUIRED="build-essential pkg-config libsdl2-dev zlib1g-dev check linux-libc-dev nasm seabios
+          cpio xorriso mtools dosfstools fdisk"
 # Nice to have: QEMU is the reference the tests can compare against.
 OPTIONAL="qemu-system-x86"
 

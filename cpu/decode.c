@@ -150,7 +150,7 @@ static bool has_modrm2(unsigned op)
 {
     if (is_simd_op(op))
         return op != 0x77;   /* EMMS */
-    if (op <= 0x03 || op == 0x1f || (op >= 0x20 && op <= 0x23))
+    if (op <= 0x03 || (op >= 0x19 && op <= 0x1f) || (op >= 0x20 && op <= 0x23))
         return true;
     if ((op >= 0x40 && op <= 0x4f) || (op >= 0x90 && op <= 0x9f))
         return true;
@@ -193,7 +193,9 @@ static void decode_0f(struct dec *d, struct insn *i, unsigned op, bool *lockable
     case 0x06: i->fn = exec_clts; break;
     case 0x08: case 0x09: i->fn = exec_wbinvd; break;
     case 0x0b: i->fn = exec_ud2; i->ends = 1; break;
-    case 0x1f: size_E(i, d, i->osize); i->fn = exec_nop; break;
+    /* NOP Ev; 0F 19-1E are the reserved hint NOPs that P6 and later
+     * execute as NOP Ev too (MPX and CET rely on it) */
+    case 0x19 ... 0x1f: size_E(i, d, i->osize); i->fn = exec_nop; break;
     case 0x20: case 0x22: i->opc2 = op == 0x22; i->fn = exec_mov_cr; i->ends = op == 0x22; break;
     case 0x21: case 0x23: i->opc2 = op == 0x23; i->fn = exec_mov_dr; break;
     case 0x30: i->fn = exec_wrmsr; break;
@@ -617,7 +619,7 @@ static const char *name_0f(unsigned op)
     case 0x08: return "invd";
     case 0x09: return "wbinvd";
     case 0x0b: return "ud2";
-    case 0x1f: return "nop";
+    case 0x19 ... 0x1f: return "nop";
     case 0x20: case 0x22: return "mov cr";
     case 0x21: case 0x23: return "mov dr";
     case 0x30: return "wrmsr";

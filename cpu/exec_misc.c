@@ -196,9 +196,14 @@ HANDLER(exec_wrmsr)
     }
 }
 
+/* CR0 bits that exist; the others are reserved, read as 0 and ignore
+ * writes (as KVM and the hardware do). */
+#define CR0_DEFINED (CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | \
+                     CR0_WP | CR0_AM | CR0_NW | CR0_CD | CR0_PG)
+
 static void set_cr0(struct cpu *c, uint32_t v)
 {
-    v |= CR0_ET;
+    v = (v | CR0_ET) & CR0_DEFINED;
     if ((v & CR0_PG) && !(v & CR0_PE))
         cpu_fault(c, EXC_GP, 0);
     if ((v & CR0_NW) && !(v & CR0_CD))

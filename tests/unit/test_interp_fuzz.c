@@ -17,7 +17,8 @@
  * Deterministic (fixed seeds).  A failure names the mode, page and seed;
  * to look closer: TANDEM_FUZZ_ONLY=mode:page replays one code page with a
  * dump (CK_RUN_CASE=fuzz or split), TANDEM_FUZZ_LOG=1 adds the CPU's log,
- * TANDEM_FUZZ_PARANOID=1 checks memory after every run; for longer runs
+ * TANDEM_FUZZ_PARANOID=1 checks memory after every run, and
+ * TANDEM_FUZZ_SPLIT_BUDGET=n bisects a split difference; for longer runs
  * TANDEM_FUZZ_SCALE=n (n times the pages) and TANDEM_FUZZ_SEED=n. */
 #include <check.h>
 #include <stdio.h>
@@ -188,6 +189,7 @@ struct fuzz {
     bool paranoid;         /* TANDEM_FUZZ_PARANOID: verify memory every run */
     const uint8_t *code;   /* the page's code as written (verify_clean) */
     bool nodebug;          /* no TF or breakpoints (split runs) */
+    uint64_t split_budget; /* instructions per split stream */
     unsigned run_faults;   /* exceptions logged during the last run */
     struct stats st;
 };
@@ -1346,8 +1348,11 @@ static enum cpu_stop run_checked(struct fuzz *f, uint64_t budget)
 static void dump_entry(struct fuzz *f, uint32_t off)
 {
     const struct x86_state *s = cpu_state(f->c);
-    fprintf(stderr, "%s: CS:EIP %04x:%08x code page offset %#x\n", f->where,
-            s->seg[S_CS].sel, (unsigned)s->rip, off);
+    fprintf(stderr, "%s: CS:EIP %04x:%08x (base %#llx limit %#x) SS %04x (base "
+            "%#llx) code page offset %#x\n", f->where, s->seg[S_CS].sel,
+            (unsigned)s->rip, (unsigned long long)s->seg[S_CS].base,
+            s->seg[S_CS].limit, s->seg[S_SS].sel,
+            (unsigned long long)s->seg[S_SS].base, off);
     for (int k = 0; k < 8; k++)
         fprintf(stderr, "  r%d=%08x", k, (unsigned)s->gpr[k]);
     fprintf(stderr, "\n  eflags=%08x cr0=%08x cr2=%08x cr3=%08x cr4=%08x efer=%x\n  bytes:",
@@ -1553,7 +1558,9 @@ static void compare_states(const char *w, const struct x86_state *a,
 {
     static const char *const sn[6] = { "ES", "CS", "SS", "DS", "FS", "GS" };
     for (int k = 0; k < 8; k++)
-        SAME(gpr[k], "%#llx");
+        CHECK(a->gpr[k] == b->gpr[k], "%s: after a split run register %d is "
+              "%#llx, straight %#llx", w, k, (unsigned long long)b->gpr[k],
+              (unsigned long long)a->gpr[k]);
     SAME(rip, "%#llx");
     SAME(rflags, "%#llx");
     for (int k = 0; k < 6; k++)
@@ -1634,7 +1641,7 @@ static void run_split(struct fuzz *fa, struct fuzz *fb, unsigned idx, uint64_t s
             if (f->verbose && k == 0)
                 dump_entry(f, offs[e]);
         }
-        const uint64_t n = 300;
+        const uint64_t n = fa->split_budget;
         uint64_t a0 = cpu_insn_count(fa->c), b0 = cpu_insn_count(fb->c);
         uint64_t cr4_in = fa->c->s.cr4, cr0_in = fa->c->s.cr0, efer_in = fa->c->s.efer;
         enum cpu_stop wa = run_checked(fa, n), wb = CPU_STOP_BUDGET;
@@ -1661,6 +1668,12 @@ static void run_split(struct fuzz *fa, struct fuzz *fb, unsigned idx, uint64_t s
         const struct x86_state *sa = &fa->c->s;
         tlb_visible |= sa->cr3 != fa->cr3 || ((sa->cr4 ^ cr4_in) & (CR4_PGE | CR4_PAE | CR4_PSE)) ||
                        ((sa->cr0 ^ cr0_in) & (CR0_PG | CR0_WP)) || sa->efer != efer_in;
+        if (fa->verbose) {
+            fprintf(stderr, "straight:\n");
+            dump_entry(fa, 0);
+            fprintf(stderr, "split:\n");
+            dump_entry(fb, 0);
+        }
         if (tlb_visible && fa->pg != PG_NONE) {
             fa->st.cut++;
             continue;
@@ -1684,6 +1697,7 @@ static void run_split(struct fuzz *fa, struct fuzz *fb, unsigned idx, uint64_t s
 START_TEST(test_fuzz_split)
 {
     struct fuzz *fa = fuzz_for_mode(_i), *fb = fuzz_for_mode(_i);
+    fa->split_budget = env_u64("TANDEM_FUZZ_SPLIT_BUDGET", 300);
     unsigned n = (unsigned)env_u64("TANDEM_FUZZ_SPLIT",
                                    300 * env_u64("TANDEM_FUZZ_SCALE", 1));
     uint64_t base = mode_seed(_i) ^ 0x5a5a5a5a5a5a5a5aull;

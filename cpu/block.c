@@ -132,7 +132,12 @@ static void block_decode(struct cpu *c, struct block *b, const uint8_t *p,
                          uint32_t lin, bool code32)
 {
     unsigned avail = 0x1000 - (lin & 0xfff);
-    uint32_t limit_left = c->s.seg[S_CS].limit - c->eip;   /* bytes - 1 */
+    /* 16-bit code wraps IP at 0xFFFF: a block never runs past it, even
+     * when the cached CS limit is larger (unreal mode) */
+    uint32_t limit = c->s.seg[S_CS].limit;
+    if (!code32 && limit > 0xffff)
+        limit = 0xffff;
+    uint32_t limit_left = limit - c->eip;   /* bytes - 1 */
     unsigned off = 0;
     b->n = 0;
     while (b->n < BLOCK_MAX_INSNS) {

@@ -44,7 +44,7 @@ HANDLER(exec_pusha); HANDLER(exec_popa); HANDLER(exec_pushf); HANDLER(exec_popf)
 HANDLER(exec_enter); HANDLER(exec_leave); HANDLER(exec_lseg);
 HANDLER(exec_nop);
 /* exec_branch.c */
-HANDLER(exec_jcc); HANDLER(exec_jmp_rel); HANDLER(exec_call_rel);
+HANDLER(exec_jmp_rel); HANDLER(exec_call_rel);
 extern const insn_fn jcc_handlers[16];   /* Jcc by condition code */
 HANDLER(exec_jmp_E); HANDLER(exec_call_E); HANDLER(exec_ret); HANDLER(exec_jmp_far);
 HANDLER(exec_call_far); HANDLER(exec_jmp_far_E); HANDLER(exec_call_far_E);

@@ -13,12 +13,6 @@ static inline void jump_near(struct cpu *c, uint32_t target, unsigned osize)
     c->next_eip = target;
 }
 
-HANDLER(exec_jcc)
-{
-    if (cpu_cond(c, i->opc2))
-        jump_near(c, c->next_eip + i->imm, i->osize);
-}
-
 /* One Jcc handler per condition, the condition inlined. */
 #define JCC_FORM(cc)                                                         \
     static void exec_jcc##cc(struct cpu *c, const struct insn *i)            \

@@ -69,36 +69,11 @@ bool lf_cf(const struct cpu *c)
     }
 }
 
-bool cpu_cond(const struct cpu *c, unsigned cc)
+/* The conditions cpu_cond_inline (cpu/interp.h) does not take straight
+ * from the lazy operands: from the full arithmetic flags. */
+bool cpu_cond_slow(const struct cpu *c, unsigned cc)
 {
-    const struct lazy_flags *l = &c->lf;
     bool r;
-    /* The common compare-and-branch cases without building all flags. */
-    if (l->op == LF_SUB && (cc >> 1) != 0 && (cc >> 1) != 5) {
-        uint32_t sh = 32 - l->bits;
-        uint32_t a = l->a << sh, b = l->b << sh;
-        switch (cc >> 1) {
-        case 1: r = a < b; break;                               /* B */
-        case 2: r = a == b; break;                              /* Z */
-        case 3: r = a <= b; break;                              /* BE */
-        case 4: r = (int32_t)(l->res << sh) < 0; break;         /* S */
-        case 6: r = (int32_t)a < (int32_t)b; break;             /* L */
-        default: r = (int32_t)a <= (int32_t)b; break;           /* LE */
-        }
-        return r ^ (cc & 1);
-    }
-    if (l->op == LF_LOGIC && (cc >> 1) != 5) {
-        /* AND/OR/XOR/TEST: CF = OF = 0 */
-        uint32_t sh = 32 - l->bits;
-        uint32_t res = l->res << sh;
-        switch (cc >> 1) {
-        case 0: case 1: r = false; break;                      /* O, B */
-        case 2: case 3: r = res == 0; break;                   /* Z, BE */
-        case 4: case 6: r = (int32_t)res < 0; break;           /* S, L */
-        default: r = res == 0 || (int32_t)res < 0; break;      /* LE */
-        }
-        return r ^ (cc & 1);
-    }
     uint32_t f = lf_arith(c);
     switch (cc >> 1) {
     case 0: r = f & F_OF; break;
@@ -118,6 +93,11 @@ void lf_set_cf_of(struct cpu *c, uint32_t cf_of)
     uint32_t f = lf_arith(c) & ~(F_CF | F_OF);
     c->s.rflags = (c->s.rflags & ~(uint64_t)F_ARITH) | f | cf_of;
     c->lf.op = LF_NONE;
+}
+
+bool cpu_cond(const struct cpu *c, unsigned cc)
+{
+    return cpu_cond_inline(c, cc);
 }
 
 uint32_t cpu_get_eflags(const struct cpu *c)

@@ -225,6 +225,7 @@ void cpu_deliver(struct cpu *c, int vec, int err, bool soft, uint32_t ret_eip);
 uint32_t lf_arith(const struct cpu *c);          /* the six arithmetic flags */
 bool lf_cf(const struct cpu *c);
 bool cpu_cond(const struct cpu *c, unsigned cc); /* Jcc/SETcc/CMOVcc cc 0..15 */
+bool cpu_cond_slow(const struct cpu *c, unsigned cc);
 uint32_t cpu_get_eflags(const struct cpu *c);
 /* Rotates: CF and OF from the operation, the other arithmetic flags as
  * they were. */
@@ -508,7 +509,7 @@ static inline bool cpu_cond_inline(const struct cpu *c, unsigned cc)
             return (res == 0 || (int32_t)res < 0) ^ inv;
         break;
     }
-    return cpu_cond(c, cc);
+    return cpu_cond_slow(c, cc);
 }
 
 /* Jump within the code segment: checks the limit (#GP) and sets next_eip. */

@@ -38,8 +38,10 @@ static void block_cache_flush(struct cpu *c)
 {
     memset(c->hash, 0, (sizeof *c->hash) << HASH_BITS);
     memset(c->page_blocks, 0, NR_PAGES * sizeof *c->page_blocks);
-    for (unsigned k = 0; k < c->nblocks; k++)
+    for (unsigned k = 0; k < c->nblocks; k++) {
         c->blocks[k].valid = false;
+        c->blocks[k].gen++;   /* jump-cache entries to it go stale */
+    }
     c->free_list = NULL;
     c->dead_list = NULL;
     c->next_free = 0;
@@ -67,6 +69,7 @@ void code_page_written(struct cpu *c, uint64_t phys_page)
         struct block *next = b->page_next;
         hash_remove(c, b);
         b->valid = false;
+        b->gen++;   /* jump-cache entries to it go stale */
         if (b == c->cur_block)
             c->stop_block = true;   /* self-modifying: leave it after this insn */
         b->page_next = c->dead_list;
@@ -152,6 +155,7 @@ static void block_decode(struct cpu *c, struct block *b, const uint8_t *p,
             max = limit_left + 1 - off;
         }
         int len = decode_insn(p + off, (int)max, code32, i);
+        i->off = (uint16_t)off;
         if (len == 0) {
             if (b->n > 0)
                 break;
@@ -236,6 +240,7 @@ struct block *block_lookup(struct cpu *c, struct block *scratch)
     }
     if (len == 0)
         cpu_fault(c, EXC_GP, 0);
+    scratch->insns[0].off = 0;
     scratch->n = 1;
     scratch->bytes = (uint16_t)len;
     scratch->valid = true;

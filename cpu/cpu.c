@@ -23,6 +23,7 @@ struct cpu *cpu_new(const struct cpu_bus *bus, const struct cpu_model *model,
     c->model = model;
     c->log = log;
     c->trace = log_enabled(log, LOG_EXEC | LOG_CPU);
+    c->dbg_any = c->trace;
     c->a20_mask = ~0ull;
     if (block_cache_init(c) < 0) {
         block_cache_free(c);
@@ -102,6 +103,11 @@ uint64_t cpu_insn_count(const struct cpu *c)
     return c->icount;
 }
 
+static void dbg_any_update(struct cpu *c)
+{
+    c->dbg_any = c->single_step || c->trace || c->dbg_exec || c->nbps != 0;
+}
+
 void cpu_set_debug(struct cpu *c, bool single_step, const uint64_t *bps,
                    int nbps)
 {
@@ -109,6 +115,7 @@ void cpu_set_debug(struct cpu *c, bool single_step, const uint64_t *bps,
     c->nbps = nbps > 4 ? 4 : nbps;
     for (int k = 0; k < c->nbps; k++)
         c->bps[k] = bps[k];
+    dbg_any_update(c);
 }
 
 /* ---- stack ---- */
@@ -190,7 +197,7 @@ void log_unimp_opcode(struct cpu *c, const struct insn *i)
     if (log_enabled(c->log, LOG_UNIMP))
         log_printf(c->log, "unimplemented opcode %s%02x at %04x:%08x (#UD)\n",
                    op >= 0x100 ? "0f " : "", op & 0xff, c->s.seg[S_CS].sel,
-                   c->eip);
+                   cpu_cur_eip(c));
 }
 
 void exec_invalid(struct cpu *c, const struct insn *i)
@@ -270,6 +277,7 @@ void dbg_update(struct cpu *c)
         default: c->dbg_data = true; break;
         }
     }
+    dbg_any_update(c);
     tlb_flush(c);   /* watched pages must leave the TLB fast path */
 }
 
@@ -374,58 +382,13 @@ static void dbg_after_insn(struct cpu *c, uint32_t fl)
         dbg_trap(c, dbg);
 }
 
-enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
+/* Blocks until the budget ends or something stops the run.  Kept out of
+ * cpu_run so that setjmp there does not pin this loop's locals to memory;
+ * a fault longjmps to cpu_run, which delivers it and calls this again.
+ * c->stepped says whether an instruction has completed in this cpu_run. */
+static enum cpu_stop run_blocks(struct cpu *c, const uint64_t end)
 {
-    struct block scratch;
-    const uint64_t end = c->icount + budget;
     enum cpu_stop why = CPU_STOP_BUDGET;
-    volatile bool stepped = false;
-
-    c->stop_request = false;
-    if (c->shutdown)
-        return CPU_STOP_SHUTDOWN;
-
-    switch (setjmp(c->fault_jmp)) {
-    case 0:
-        break;
-    case 1: {
-        /* A fault unwound here: count what completed, deliver it. */
-        if (c->cur_block && c->cur_insn)
-            c->icount += (uint64_t)(c->cur_insn - c->cur_block->insns);
-        /* The faulting instruction counts against the budget, so that a
-         * storm of faults (a handler that faults at once) still ends the
-         * slice and lets timers and requests run. */
-        c->icount++;
-        c->cur_block = NULL;
-        c->cur_insn = NULL;
-        c->stop_block = false;
-        c->dbg_pending = 0;   /* the instruction did not complete */
-        c->rf_keep = false;
-        int vec = c->exc_vec, err = c->exc_err;
-        if (log_enabled(c->log, LOG_INT))
-            log_printf(c->log, "exception %d err=%d at %04x:%08x\n", vec, err,
-                       c->s.seg[S_CS].sel, c->eip);
-        /* a fault-class exception saves RF=1 so that the faulting
-         * instruction does not hit its own instruction breakpoint again */
-        if (vec != EXC_DB)
-            c->s.rflags |= F_RF;
-        c->fault_depth = 1;
-        c->exc_first = vec;
-        cpu_deliver(c, vec, err, false, c->eip);
-        c->fault_depth = 0;
-        if (c->dbg_pending & DR6_BT)
-            dbg_trap(c, c->dbg_pending);
-        break;
-    }
-    default:
-        c->cur_block = NULL;
-        c->fault_depth = 0;
-        c->ext = 0;
-        if (log_enabled(c->log, LOG_INT))
-            log_printf(c->log, "triple fault at %04x:%08x\n",
-                       c->s.seg[S_CS].sel, c->eip);
-        return CPU_STOP_SHUTDOWN;
-    }
 
     for (;;) {
         if (unlikely(c->dead_list != NULL))
@@ -457,10 +420,10 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
         if (c->icount >= end)
             break;
         /* debugger and debug-register work, all off in a normal run */
-        const bool dbg = c->single_step | c->trace | c->dbg_exec | (c->nbps != 0);
+        const bool dbg = c->dbg_any;
         if (unlikely(dbg)) {
-            if ((c->single_step && stepped) ||
-                (c->nbps && !stepped && at_breakpoint(c))) {
+            if ((c->single_step && c->stepped) ||
+                (c->nbps && !c->stepped && at_breakpoint(c))) {
                 c->debug_hit = true;
                 why = CPU_STOP_DEBUG;
                 break;
@@ -474,7 +437,7 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
             }
         }
 
-        struct block *b = block_find(c, &scratch);
+        struct block *b = block_find(c, &c->scratch);
         uint64_t n = b->n;
         /* TF and RF (one instruction, then a trap / RF cleared) */
         const uint32_t fl = (uint32_t)c->s.rflags & (F_TF | F_RF);
@@ -487,6 +450,8 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
             if (fl & F_RF)
                 c->rf_keep = false;
             c->shadow = 0;
+            if (c->trace)
+                trace_insn(c, b->insns);   /* n is 1 when tracing */
         }
         if (unlikely(n > end - c->icount))
             n = end - c->icount;
@@ -494,22 +459,89 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
         const struct insn *i = b->insns;
         const struct insn *stop = i + n;
         c->delivered = false;
-        if (unlikely(c->trace))
-            trace_insn(c, i);   /* n is 1 when tracing */
+        c->jumped = false;   /* events delivered between blocks set it */
+        /* EIP stays at the block start while it runs (struct cpu) */
         do {
             c->cur_insn = i;
-            c->next_eip = c->eip + i->len;
             i->fn(c, i);
-            c->eip = c->next_eip & c->ip_mask;
             i++;
         } while (i < stop && !c->stop_block);
         c->stop_block = false;
         c->icount += (uint64_t)(i - b->insns);
         c->cur_block = NULL;
-        stepped = true;
+        c->cur_insn = NULL;
+        if (unlikely(dbg))
+            c->stepped = true;
+        if (unlikely(c->jumped)) {
+            c->eip = c->next_eip & c->ip_mask;
+        } else {
+            c->eip = (c->eip + i[-1].off + i[-1].len) & c->ip_mask;
+        }
         if (unlikely(fl | c->dbg_pending))
             dbg_after_insn(c, fl);
     }
+    return why;
+}
+
+enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
+{
+    const uint64_t end = c->icount + budget;
+
+    c->stop_request = false;
+    c->stepped = false;
+    if (c->shutdown)
+        return CPU_STOP_SHUTDOWN;
+
+    switch (setjmp(c->fault_jmp)) {
+    case 0:
+        break;
+    case 1: {
+        /* A fault unwound here: count what completed, deliver it at the
+         * faulting instruction. */
+        if (c->cur_block && c->cur_insn) {
+            c->icount += (uint64_t)(c->cur_insn - c->cur_block->insns);
+            c->eip = cpu_cur_eip(c);
+        }
+        c->jumped = false;
+        /* The faulting instruction counts against the budget, so that a
+         * storm of faults (a handler that faults at once) still ends the
+         * slice and lets timers and requests run. */
+        c->icount++;
+        c->cur_block = NULL;
+        c->cur_insn = NULL;
+        c->stop_block = false;
+        c->dbg_pending = 0;   /* the instruction did not complete */
+        c->rf_keep = false;
+        int vec = c->exc_vec, err = c->exc_err;
+        if (log_enabled(c->log, LOG_INT))
+            log_printf(c->log, "exception %d err=%d at %04x:%08x\n", vec, err,
+                       c->s.seg[S_CS].sel, c->eip);
+        /* a fault-class exception saves RF=1 so that the faulting
+         * instruction does not hit its own instruction breakpoint again */
+        if (vec != EXC_DB)
+            c->s.rflags |= F_RF;
+        c->fault_depth = 1;
+        c->exc_first = vec;
+        cpu_deliver(c, vec, err, false, c->eip);
+        c->fault_depth = 0;
+        if (c->dbg_pending & DR6_BT)
+            dbg_trap(c, c->dbg_pending);
+        break;
+    }
+    default:
+        if (c->cur_insn)
+            c->eip = cpu_cur_eip(c);
+        c->cur_block = NULL;
+        c->cur_insn = NULL;
+        c->jumped = false;
+        c->fault_depth = 0;
+        c->ext = 0;
+        if (log_enabled(c->log, LOG_INT))
+            log_printf(c->log, "triple fault at %04x:%08x\n",
+                       c->s.seg[S_CS].sel, c->eip);
+        return CPU_STOP_SHUTDOWN;
+    }
+    enum cpu_stop why = run_blocks(c, end);
     c->s.rip = c->eip;
     return why;
 }

@@ -122,7 +122,7 @@ static HANDLER(exec_icebp)
     (void)i;
     c->fault_depth = 1;
     c->exc_first = -1;
-    cpu_deliver(c, EXC_DB, NO_ERR, false, c->next_eip);
+    cpu_deliver(c, EXC_DB, NO_ERR, false, cpu_next_eip(c));
     c->fault_depth = 0;
 }
 
@@ -258,8 +258,7 @@ static void decode_0f(struct dec *d, struct insn *i, unsigned op, bool *lockable
         } else if (op >= 0x80 && op <= 0x8f) {
             i->opc2 = op & 15;
             i->imm = relv(d, i);
-            i->fn = jcc_handlers[op & 15];
-            i->ends = 1;
+            i->fn = jcc_handlers[op & 15];   /* a side exit: see jump_near */
         } else if (op >= 0x90 && op <= 0x9f) {
             size_E(i, d, 1);
             i->opc2 = op & 15;
@@ -406,8 +405,8 @@ static void decode_1(struct dec *d, struct insn *i, unsigned op, bool *lockable)
     case 0xd6: i->fn = exec_salc; break;
     case 0xd7: if (i->seg == S_NONE) i->seg = S_DS; i->fn = exec_xlat; break;
     case 0xe0: case 0xe1: case 0xe2:
-        i->imm = imm8s(d); i->opc2 = op & 3; i->fn = exec_loop; i->ends = 1; break;
-    case 0xe3: i->imm = imm8s(d); i->fn = exec_jcxz; i->ends = 1; break;
+        i->imm = imm8s(d); i->opc2 = op & 3; i->fn = exec_loop; break;
+    case 0xe3: i->imm = imm8s(d); i->fn = exec_jcxz; break;
     case 0xe4: case 0xe5: case 0xe6: case 0xe7:
         i->osize = op & 1 ? i->osize : 1;
         i->imm = dec_fetch(d, 1); i->imm2 = 1;
@@ -474,7 +473,7 @@ static void decode_1(struct dec *d, struct insn *i, unsigned op, bool *lockable)
         } else if (op >= 0x58 && op <= 0x5f) {
             i->rm = op & 7; i->fn = exec_pop_reg;
         } else if (op >= 0x70 && op <= 0x7f) {
-            i->imm = imm8s(d); i->opc2 = op & 15; i->fn = jcc_handlers[op & 15]; i->ends = 1;
+            i->imm = imm8s(d); i->opc2 = op & 15; i->fn = jcc_handlers[op & 15];
         } else if (op >= 0x91 && op <= 0x97) {
             i->mod = 3; i->rm = op & 7; i->reg = R_EAX; i->fn = exec_xchg;
         } else if (op >= 0xb0 && op <= 0xb7) {

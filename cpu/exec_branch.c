@@ -4,13 +4,16 @@
 
 /* A near jump: the target is truncated by the operand size, not the code
  * size (SDM JMP/Jcc/LOOP: 66 EB in 32-bit code wraps to 16 bits; 66 E9
- * in 16-bit code may reach past 64K and so #GP at the usual limit). */
+ * in 16-bit code may reach past 64K and so #GP at the usual limit).
+ * Conditional jumps do not end their block (the decoder goes on along the
+ * fall-through path): taken, they leave it here. */
 static inline void jump_near(struct cpu *c, uint32_t target, unsigned osize)
 {
     target &= 0xffffffffu >> (32 - 8 * osize);
     if (unlikely(target > c->s.seg[S_CS].limit))
         cpu_fault(c, EXC_GP, 0);
-    c->next_eip = target;
+    cpu_set_next_eip(c, target);
+    c->stop_block = true;
 }
 
 /* One Jcc handler per condition, the condition inlined. */
@@ -18,7 +21,7 @@ static inline void jump_near(struct cpu *c, uint32_t target, unsigned osize)
     static void exec_jcc##cc(struct cpu *c, const struct insn *i)            \
     {                                                                        \
         if (cpu_cond_inline(c, cc))                                          \
-            jump_near(c, c->next_eip + i->imm, i->osize);                    \
+            jump_near(c, insn_next_eip(c, i) + i->imm, i->osize);            \
     }
 JCC_FORM(0) JCC_FORM(1) JCC_FORM(2) JCC_FORM(3) JCC_FORM(4) JCC_FORM(5)
 JCC_FORM(6) JCC_FORM(7) JCC_FORM(8) JCC_FORM(9) JCC_FORM(10) JCC_FORM(11)
@@ -32,16 +35,16 @@ const insn_fn jcc_handlers[16] = {
 
 HANDLER(exec_jmp_rel)
 {
-    jump_near(c, c->next_eip + i->imm, i->osize);
+    jump_near(c, insn_next_eip(c, i) + i->imm, i->osize);
 }
 
 HANDLER(exec_call_rel)
 {
-    uint32_t target = (c->next_eip + i->imm) & (i->osize == 2 ? 0xffff : 0xffffffffu);
+    uint32_t target = (cpu_next_eip(c) + i->imm) & (i->osize == 2 ? 0xffff : 0xffffffffu);
     if (target > c->s.seg[S_CS].limit)
         cpu_fault(c, EXC_GP, 0);
-    cpu_push(c, c->next_eip, i->osize);
-    c->next_eip = target;
+    cpu_push(c, cpu_next_eip(c), i->osize);
+    cpu_set_next_eip(c, target);
 }
 
 static uint32_t near_target(struct cpu *c, const struct insn *i)
@@ -60,8 +63,8 @@ HANDLER(exec_call_E)
     uint32_t t = near_target(c, i);
     if (t > c->s.seg[S_CS].limit)
         cpu_fault(c, EXC_GP, 0);
-    cpu_push(c, c->next_eip, i->osize);
-    c->next_eip = t;
+    cpu_push(c, cpu_next_eip(c), i->osize);
+    cpu_set_next_eip(c, t);
 }
 
 /* RET / RET imm16 */
@@ -73,7 +76,7 @@ HANDLER(exec_ret)
     if (t > c->s.seg[S_CS].limit)
         cpu_fault(c, EXC_GP, 0);
     cpu_set_sp(c, (uint32_t)c->s.gpr[R_ESP] + i->osize + i->imm);
-    c->next_eip = t;
+    cpu_set_next_eip(c, t);
 }
 
 HANDLER(exec_jmp_far)
@@ -138,13 +141,13 @@ HANDLER(exec_loop)
     else if (i->opc2 == 1)
         take = take && cpu_cond(c, 4);
     if (take)
-        jump_near(c, c->next_eip + i->imm, i->osize);
+        jump_near(c, insn_next_eip(c, i) + i->imm, i->osize);
 }
 
 HANDLER(exec_jcxz)
 {
     if (get_reg(c, R_ECX, i->asize) == 0)
-        jump_near(c, c->next_eip + i->imm, i->osize);
+        jump_near(c, insn_next_eip(c, i) + i->imm, i->osize);
 }
 
 static void soft_int(struct cpu *c, int vec)
@@ -154,7 +157,7 @@ static void soft_int(struct cpu *c, int vec)
         return;
     c->fault_depth = 1;
     c->exc_first = -1;
-    cpu_deliver(c, vec, NO_ERR, true, c->next_eip);
+    cpu_deliver(c, vec, NO_ERR, true, cpu_next_eip(c));
     c->fault_depth = 0;
 }
 
@@ -168,7 +171,7 @@ HANDLER(exec_int3)
     (void)i;
     c->fault_depth = 1;
     c->exc_first = -1;
-    cpu_deliver(c, EXC_BP, NO_ERR, true, c->next_eip);
+    cpu_deliver(c, EXC_BP, NO_ERR, true, cpu_next_eip(c));
     c->fault_depth = 0;
 }
 
@@ -178,7 +181,7 @@ HANDLER(exec_into)
     if (cpu_cond(c, 0)) {
         c->fault_depth = 1;
         c->exc_first = -1;
-        cpu_deliver(c, EXC_OF, NO_ERR, true, c->next_eip);
+        cpu_deliver(c, EXC_OF, NO_ERR, true, cpu_next_eip(c));
         c->fault_depth = 0;
     }
 }

@@ -549,7 +549,7 @@ HANDLER(exec_sysenter)
     flat_seg(c, S_CS, cs & ~3u, 0);
     flat_seg(c, S_SS, (uint16_t)((cs & ~3u) + 8), 0);
     c->s.gpr[R_ESP] = (uint32_t)c->s.sysenter_esp;
-    c->next_eip = (uint32_t)c->s.sysenter_eip;
+    cpu_set_next_eip(c, (uint32_t)c->s.sysenter_eip);
     c->stop_block = true;
 }
 
@@ -563,6 +563,6 @@ HANDLER(exec_sysexit)
     flat_seg(c, S_CS, (uint16_t)((cs & ~3u) + 16) | 3, 3);
     flat_seg(c, S_SS, (uint16_t)((cs & ~3u) + 24) | 3, 3);
     c->s.gpr[R_ESP] = (uint32_t)c->s.gpr[R_ECX];
-    c->next_eip = (uint32_t)c->s.gpr[R_EDX];
+    cpu_set_next_eip(c, (uint32_t)c->s.gpr[R_EDX]);
     c->stop_block = true;
 }

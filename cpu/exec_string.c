@@ -33,7 +33,7 @@ static inline int32_t step(const struct cpu *c, unsigned sz)
         }                                                                    \
         for (unsigned n = 0; areg(c, R_ECX, i->asize) != 0; n++) {           \
             if (n == STR_CHUNK) {                                            \
-                c->next_eip = c->eip;   /* resume after pending events */    \
+                cpu_set_next_eip(c, cpu_cur_eip(c));   /* resume after pending events */    \
                 c->stop_block = true;                                        \
                 return;                                                      \
             }                                                                \
@@ -254,7 +254,7 @@ static uint32_t stos_run(struct cpu *c, const struct insn *i, uint32_t cnt)
         uint32_t done = 0, cnt;                                              \
         while ((cnt = areg(c, R_ECX, i->asize)) != 0) {                      \
             if (done >= STR_CHUNK * 16) {                                    \
-                c->next_eip = c->eip;                                        \
+                cpu_set_next_eip(c, cpu_cur_eip(c));                                        \
                 c->stop_block = true;                                        \
                 return;                                                      \
             }                                                                \

@@ -297,13 +297,13 @@ static void real_far_jump(struct cpu *c, uint16_t sel, uint32_t eip,
         /* both pushes must fit before anything changes */
         cpu_stack_probe(c, 2, osize);
         cpu_push(c, c->s.seg[S_CS].sel, osize);
-        cpu_push(c, c->next_eip, osize);
+        cpu_push(c, cpu_next_eip(c), osize);
     }
     if (eip > c->s.seg[S_CS].limit)
         cpu_fault(c, EXC_GP, 0);
     load_seg(c, S_CS, sel);
     cpu_mode_changed(c);
-    c->next_eip = eip;
+    cpu_set_next_eip(c, eip);
     c->stop_block = true;   /* the decode mode may have changed */
 }
 
@@ -359,12 +359,12 @@ static void call_gate(struct cpu *c, uint16_t gsel, const struct desc *g,
         for (unsigned k = params; k-- > 0;)
             new_stack_push(c, &ns, arg[k], gsize);
         new_stack_push(c, &ns, old_cs, gsize);
-        new_stack_push(c, &ns, c->next_eip, gsize);
+        new_stack_push(c, &ns, cpu_next_eip(c), gsize);
         cpu_set_cpl(c, ts.dpl);
         ns.seg.sel = (uint16_t)((ns.seg.sel & ~3u) | ts.dpl);
         new_stack_load(c, &ns);
         load_cs(c, &td, taddr, tsel, ts.dpl);
-        c->next_eip = teip;
+        cpu_set_next_eip(c, teip);
         return;
     }
     if (call) {
@@ -372,12 +372,12 @@ static void call_gate(struct cpu *c, uint16_t gsel, const struct desc *g,
         if (teip > ts.limit)
             cpu_fault(c, EXC_GP, 0);
         cpu_push(c, old_cs, gsize);
-        cpu_push(c, c->next_eip, gsize);
+        cpu_push(c, cpu_next_eip(c), gsize);
     } else if (teip > ts.limit) {
         cpu_fault(c, EXC_GP, 0);
     }
     load_cs(c, &td, taddr, tsel, c->cpl);
-    c->next_eip = teip;
+    cpu_set_next_eip(c, teip);
 }
 
 void cpu_far_jump(struct cpu *c, uint16_t sel, uint32_t eip, unsigned osize,
@@ -409,12 +409,12 @@ void cpu_far_jump(struct cpu *c, uint16_t sel, uint32_t eip, unsigned osize,
             if (eip > s.limit)
                 cpu_fault(c, EXC_GP, 0);
             cpu_push(c, c->s.seg[S_CS].sel, osize);
-            cpu_push(c, c->next_eip, osize);
+            cpu_push(c, cpu_next_eip(c), osize);
         } else if (eip > s.limit) {
             cpu_fault(c, EXC_GP, 0);
         }
         load_cs(c, &d, addr, sel, c->cpl);
-        c->next_eip = eip;
+        cpu_set_next_eip(c, eip);
         return;
     }
     switch (s.type) {
@@ -474,7 +474,7 @@ static void iret_to_v86(struct cpu *c, uint32_t eip, uint16_t cs, uint32_t fl)
         seg_load_v86(c, s, sel[s]);
     c->s.gpr[R_ESP] = esp;
     cpu_set_cpl(c, 3);
-    c->next_eip = eip & 0xffff;
+    cpu_set_next_eip(c, eip & 0xffff);
     c->stop_block = true;
 }
 
@@ -498,7 +498,7 @@ void cpu_far_return(struct cpu *c, unsigned osize, uint16_t extra, bool iret)
         cpu_set_sp(c, (uint32_t)c->s.gpr[R_ESP] + popped + extra);
         if (iret)
             iret_set_flags(c, fl, iret_mask(c, sz));
-        c->next_eip = eip;
+        cpu_set_next_eip(c, eip);
         c->stop_block = true;
         return;
     }
@@ -560,7 +560,7 @@ void cpu_far_return(struct cpu *c, unsigned osize, uint16_t extra, bool iret)
     }
     if (iret)
         iret_set_flags(c, fl, mask);
-    c->next_eip = eip;
+    cpu_set_next_eip(c, eip);
     c->stop_block = true;
 }
 
@@ -579,8 +579,7 @@ static void deliver_real(struct cpu *c, int vec, uint32_t ret_eip)
     c->s.rflags &= ~(F_IF | F_TF | F_AC | F_RF);
     load_seg(c, S_CS, (uint16_t)(v >> 16));
     cpu_mode_changed(c);
-    c->eip = v & 0xffff;
-    c->next_eip = c->eip;
+    cpu_set_eip_now(c, v & 0xffff);
 }
 
 static bool has_error_code(int vec)
@@ -679,8 +678,7 @@ static void deliver_prot(struct cpu *c, int vec, int err, bool soft,
     }
     if (!(type & 1))
         c->s.rflags &= ~F_IF;     /* interrupt gate; trap gates leave IF */
-    c->eip = eip;
-    c->next_eip = eip;
+    cpu_set_eip_now(c, eip);
 }
 
 void cpu_deliver(struct cpu *c, int vec, int err, bool soft, uint32_t ret_eip)

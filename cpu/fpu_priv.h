@@ -100,7 +100,7 @@ static inline void fpu_enter(struct cpu *c)
 static inline void fpu_note(struct cpu *c, const struct insn *i)
 {
     c->s.fpu.fop = (uint16_t)i->imm;
-    c->s.fpu.fip = c->eip | (uint64_t)c->s.seg[S_CS].sel << 32;
+    c->s.fpu.fip = cpu_cur_eip(c) | (uint64_t)c->s.seg[S_CS].sel << 32;
 }
 
 static inline void fpu_note_mem(struct cpu *c, const struct insn *i, uint32_t ea)

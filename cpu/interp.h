@@ -42,6 +42,7 @@ struct insn {
     uint8_t lock;
     uint8_t ends;      /* control transfer: last instruction of a block */
     uint16_t op;       /* opcode: 0x00-0xff, 0x100-0x1ff for 0F xx */
+    uint16_t off;      /* offset of the instruction from its block's start */
     uint32_t disp;
     uint32_t imm;
     uint32_t imm2;     /* far pointer selector, ENTER level */
@@ -103,8 +104,14 @@ struct seg_range {
 struct cpu {
     struct x86_state s;
     struct lazy_flags lf;
-    uint32_t eip;          /* current instruction (mirrors s.rip during runs) */
+    /* EIP.  Between blocks: the current EIP (s.rip mirrors it after a run).
+     * While a block runs it stays at the block's first instruction and is
+     * not updated per instruction: cpu_cur_eip()/cpu_next_eip() give the
+     * running instruction's own addresses, and a control transfer sets
+     * next_eip through cpu_set_next_eip() (jumped says it did). */
+    uint32_t eip;
     uint32_t next_eip;
+    bool jumped;
     uint32_t ip_mask;      /* 0xffff for 16-bit code, 0xffffffff for 32-bit */
     uint8_t cpl;
     bool stop_block;       /* end the current block after this instruction */
@@ -113,8 +120,11 @@ struct cpu {
     bool shutdown;
     uint8_t shadow;        /* interrupt shadow after STI / MOV SS */
     bool delivered;        /* an event was delivered during this instruction */
+    bool stepped;          /* an instruction completed in this cpu_run */
     bool single_step;
     bool trace;            /* -d exec/cpu: one instruction at a time */
+    bool dbg_any;          /* single_step | trace | dbg_exec | nbps: the
+                            * run loop's one test for all debugger work */
     int nbps;
     uint64_t bps[4];
     bool debug_hit;
@@ -148,6 +158,7 @@ struct cpu {
     unsigned nblocks, next_free;
     struct block *free_list;
     struct block *dead_list;       /* invalidated, freed at a block boundary */
+    struct block scratch;          /* uncached one-instruction blocks */
     struct block **hash;           /* by physical address + mode */
     struct block **page_blocks;    /* per 4 KiB physical page below 4 GiB */
     /* linear CS:EIP -> block, in front of the TLB and the hash; flushed
@@ -180,8 +191,9 @@ static inline struct block *jc_probe(const struct cpu *c,
                                      uint32_t lin, uint32_t mode)
 {
     struct block *b = jc->b;
+    /* an invalidated or reused block has a new generation */
     if (b && jc->lin == lin && jc->mode == mode && jc->gen == b->gen &&
-        b->valid && (uint64_t)c->eip + b->bytes - 1 <= c->s.seg[S_CS].limit)
+        (uint64_t)c->eip + b->bytes - 1 <= c->s.seg[S_CS].limit)
         return b;
     return NULL;
 }
@@ -512,13 +524,44 @@ static inline bool cpu_cond_inline(const struct cpu *c, unsigned cc)
     return cpu_cond_slow(c, cc);
 }
 
-/* Jump within the code segment: checks the limit (#GP) and sets next_eip. */
-static inline void cpu_jump_near(struct cpu *c, uint32_t target)
+/* ---- EIP inside a block (see struct cpu's eip) ---- */
+/* The running instruction's EIP (between blocks: c->eip). */
+static inline uint32_t cpu_cur_eip(const struct cpu *c)
 {
-    target &= c->ip_mask;
-    if (unlikely(target > c->s.seg[S_CS].limit))
-        cpu_fault(c, EXC_GP, 0);
-    c->next_eip = target;
+    if (!c->cur_insn)
+        return c->eip;
+    return c->eip + c->cur_insn->off;   /* a block never wraps IP */
+}
+/* The EIP after the running instruction (its return address), not yet
+ * wrapped to 16 bits (the run loop masks it when it moves on). */
+static inline uint32_t cpu_next_eip(const struct cpu *c)
+{
+    if (!c->cur_insn)
+        return c->eip;
+    return c->eip + c->cur_insn->off + c->cur_insn->len;
+}
+/* The same for a handler's own instruction i (cheaper: no cur_insn). */
+static inline uint32_t insn_next_eip(const struct cpu *c, const struct insn *i)
+{
+    return c->eip + i->off + i->len;
+}
+/* A control transfer: the block ends and continues at eip. */
+static inline void cpu_set_next_eip(struct cpu *c, uint32_t eip)
+{
+    c->next_eip = eip;
+    c->jumped = true;
+}
+/* Move to eip at once, so that a fault raised from here on (a task
+ * switch's checks in the new task, an interrupt's delivery) reports it:
+ * the block base is moved so that the running instruction sits at eip. */
+static inline void cpu_set_eip_now(struct cpu *c, uint32_t eip)
+{
+    if (c->cur_insn) {
+        c->eip = eip - c->cur_insn->off;
+        cpu_set_next_eip(c, eip);
+    } else {
+        c->eip = c->next_eip = eip;
+    }
 }
 
 /* ---- decode (cpu/decode.c) ---- */

@@ -30,10 +30,10 @@ void task_far_transfer(struct cpu *c, uint16_t sel, struct desc *d,
         cpu_fault(c, EXC_NP, sel & ~3u);
     enum task_reason why = call ? TASK_CALL : TASK_JMP;
     if (type != 0x5) {
-        task_switch(c, sel, d, daddr, why, c->next_eip, NO_ERR);
+        task_switch(c, sel, d, daddr, why, cpu_next_eip(c), NO_ERR);
         return;
     }
-    task_through_gate(c, d->lo, why, c->next_eip, NO_ERR);
+    task_through_gate(c, d->lo, why, cpu_next_eip(c), NO_ERR);
 }
 
 void task_through_gate(struct cpu *c, uint32_t gate_lo, enum task_reason why,
@@ -64,7 +64,7 @@ void task_return(struct cpu *c)
         cpu_fault(c, EXC_TS, link & ~3u);
     if (!(d.hi & 0x8000))
         cpu_fault(c, EXC_NP, link & ~3u);
-    task_switch(c, link, &d, addr, TASK_IRET, c->next_eip, NO_ERR);
+    task_switch(c, link, &d, addr, TASK_IRET, cpu_next_eip(c), NO_ERR);
 }
 
 /* A supervisor read check of [lin, lin+len): faults before the commit. */
@@ -269,7 +269,7 @@ void task_switch(struct cpu *c, uint16_t sel, struct desc *d, uint32_t daddr,
         t.eflags |= F_NT;
     for (int r = 0; r < 8; r++)
         c->s.gpr[r] = t.gpr[r];
-    c->eip = c->next_eip = t.eip;
+    cpu_set_eip_now(c, t.eip);
     cpu_load_eflags(c, t.eflags, 0x3f7fd5);
     c->rf_keep = t.eflags & F_RF;
     c->delivered = true;   /* no single-step trap from the old context */
@@ -302,9 +302,9 @@ void task_switch(struct cpu *c, uint16_t sel, struct desc *d, uint32_t daddr,
     }
     if (err != NO_ERR) {
         cpu_push(c, (uint32_t)err, n32 ? 4 : 2);
-        c->next_eip = c->eip;
+        cpu_set_next_eip(c, cpu_cur_eip(c));
     }
-    if (c->eip > c->s.seg[S_CS].limit)
+    if (cpu_cur_eip(c) > c->s.seg[S_CS].limit)
         cpu_fault(c, EXC_GP, 0);
     if (t.trap)
         c->dbg_pending |= DR6_BT;

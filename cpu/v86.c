@@ -35,9 +35,9 @@ bool v86_soft_int(struct cpu *c, int vec)
         cpu_stack_probe(c, 3, 2);
         cpu_push(c, fl, 2);
         cpu_push(c, c->s.seg[S_CS].sel, 2);
-        cpu_push(c, c->next_eip, 2);
+        cpu_push(c, cpu_next_eip(c), 2);
         seg_load_v86(c, S_CS, (uint16_t)(v >> 16));
-        c->next_eip = v & 0xffff;
+        cpu_set_next_eip(c, v & 0xffff);
         c->s.rflags &= ~(uint64_t)(F_TF | F_RF | (iopl(c) == 3 ? F_IF : F_VIF));
         c->delivered = true;
         c->stop_block = true;
@@ -75,7 +75,7 @@ void v86_iret(struct cpu *c, unsigned osize)
     cpu_set_eflags(c, fl, mask);
     if (mask & fl & F_RF)
         c->rf_keep = true;
-    c->next_eip = eip;
+    cpu_set_next_eip(c, eip);
     c->stop_block = true;
 }
 

@@ -492,6 +492,28 @@ static void decode_1(struct dec *d, struct insn *i, unsigned op, bool *lockable)
     }
 }
 
+/* Frequent 32-bit forms get handlers without run-time size and operand
+ * tests; the generic handlers stay for everything else. */
+static void specialize(struct insn *i)
+{
+    static const struct { insn_fn from, to; } reg32[] = {
+        { exec_inc, exec_inc_r4 }, { exec_dec, exec_dec_r4 },
+        { exec_not, exec_not_r4 }, { exec_neg, exec_neg_r4 },
+        { exec_imul2, exec_imul2_r4 }, { exec_imul3, exec_imul3_r4 },
+    };
+    if (i->osize != 4)
+        return;
+    if (i->mod == 3) {
+        for (size_t k = 0; k < sizeof reg32 / sizeof reg32[0]; k++)
+            if (i->fn == reg32[k].from) {
+                i->fn = reg32[k].to;
+                return;
+            }
+    } else if (i->fn == exec_lea && i->asize == 4 && i->base != NO_REG) {
+        i->fn = i->index == NO_REG ? exec_lea_b4 : exec_lea_bi4;
+    }
+}
+
 int decode_insn(const uint8_t *bytes, int max, bool code32, struct insn *i)
 {
     struct dec d = { .b = bytes, .max = max, .ok = true };
@@ -554,6 +576,7 @@ int decode_insn(const uint8_t *bytes, int max, bool code32, struct insn *i)
         i->fn = exec_lock_ud;
     if (i->fn == exec_invalid || i->fn == exec_lock_ud)
         i->ends = 1;
+    specialize(i);
     i->len = (uint8_t)d.p;
     return d.p;
 too_long:

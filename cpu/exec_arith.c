@@ -401,3 +401,53 @@ HANDLER(exec_cmpxchg8b)
     }
     cpu_set_eflags(c, f, F_ZF);
 }
+
+/* 32-bit register forms of the above, frequent in integer code: no size
+ * or operand-kind tests at run time (decode_insn picks them). */
+HANDLER(exec_inc_r4)
+{
+    bool cf = lf_cf(c);
+    uint32_t a = (uint32_t)c->s.gpr[i->rm];
+    c->s.gpr[i->rm] = a + 1;
+    lf_set(c, LF_INC, 32, a + 1, a, 1);
+    c->lf.aux = cf;
+}
+
+HANDLER(exec_dec_r4)
+{
+    bool cf = lf_cf(c);
+    uint32_t a = (uint32_t)c->s.gpr[i->rm];
+    c->s.gpr[i->rm] = a - 1;
+    lf_set(c, LF_DEC, 32, a - 1, a, 1);
+    c->lf.aux = cf;
+}
+
+HANDLER(exec_not_r4)
+{
+    c->s.gpr[i->rm] = (uint32_t)~c->s.gpr[i->rm];
+}
+
+HANDLER(exec_neg_r4)
+{
+    uint32_t b = (uint32_t)c->s.gpr[i->rm];
+    c->s.gpr[i->rm] = 0 - b;
+    lf_set(c, LF_SUB, 32, 0 - b, 0, b);
+}
+
+static inline void imul_r4(struct cpu *c, const struct insn *i, uint32_t a,
+                           uint32_t b)
+{
+    int64_t r = (int64_t)(int32_t)a * (int32_t)b;
+    c->s.gpr[i->reg] = (uint32_t)r;
+    lf_expl(c, 32, (uint32_t)r, r != (int32_t)r ? F_CF | F_OF : 0);
+}
+
+HANDLER(exec_imul2_r4)
+{
+    imul_r4(c, i, (uint32_t)c->s.gpr[i->reg], (uint32_t)c->s.gpr[i->rm]);
+}
+
+HANDLER(exec_imul3_r4)
+{
+    imul_r4(c, i, (uint32_t)c->s.gpr[i->rm], i->imm);
+}

@@ -301,3 +301,16 @@ HANDLER(exec_lseg)
     load_seg(c, i->opc2, sel);
     set_reg(c, i->reg, off, i->osize);
 }
+
+/* LEA r32 with a 32-bit address: base + displacement, and base + scaled
+ * index + displacement (decode_insn picks them). */
+HANDLER(exec_lea_b4)
+{
+    c->s.gpr[i->reg] = (uint32_t)c->s.gpr[i->base] + i->disp;
+}
+
+HANDLER(exec_lea_bi4)
+{
+    c->s.gpr[i->reg] = (uint32_t)c->s.gpr[i->base] +
+                       ((uint32_t)c->s.gpr[i->index] << i->scale) + i->disp;
+}

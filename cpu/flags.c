@@ -11,6 +11,7 @@ uint32_t lf_arith(const struct cpu *c)
     const struct lazy_flags *l = &c->lf;
     if (l->op == LF_NONE)
         return (uint32_t)c->s.rflags & F_ARITH;
+    const uint32_t op = l->op & ~(uint32_t)LF_ROT;
     uint32_t mask = l->bits == 32 ? 0xffffffffu : (1u << l->bits) - 1;
     uint32_t sign = 1u << (l->bits - 1);
     uint32_t res = l->res & mask, a = l->a & mask, b = l->b & mask;
@@ -19,7 +20,7 @@ uint32_t lf_arith(const struct cpu *c)
         f |= F_ZF;
     if (res & sign)
         f |= F_SF;
-    switch (l->op) {
+    switch (op) {
     case LF_ADD:
         if (res < a) f |= F_CF;
         goto add_of;
@@ -54,19 +55,9 @@ uint32_t lf_arith(const struct cpu *c)
         f |= l->aux & (F_CF | F_OF | F_AF);
         break;
     }
+    if (l->op & LF_ROT)
+        f = (f & ~(F_CF | F_OF)) | l->rot;
     return f;
-}
-
-bool lf_cf(const struct cpu *c)
-{
-    const struct lazy_flags *l = &c->lf;
-    uint32_t mask = l->bits == 32 ? 0xffffffffu : (1u << l->bits) - 1;
-    switch (l->op) {
-    case LF_ADD: return (l->res & mask) < (l->a & mask);
-    case LF_SUB: return (l->a & mask) < (l->b & mask);
-    case LF_LOGIC: return false;
-    default: return lf_arith(c) & F_CF;
-    }
 }
 
 /* The conditions cpu_cond_inline (cpu/interp.h) does not take straight
@@ -86,13 +77,6 @@ bool cpu_cond_slow(const struct cpu *c, unsigned cc)
     default: r = (f & F_ZF) || (!(f & F_SF) != !(f & F_OF)); break;
     }
     return r ^ (cc & 1);
-}
-
-void lf_set_cf_of(struct cpu *c, uint32_t cf_of)
-{
-    uint32_t f = lf_arith(c) & ~(F_CF | F_OF);
-    c->s.rflags = (c->s.rflags & ~(uint64_t)F_ARITH) | f | cf_of;
-    c->lf.op = LF_NONE;
 }
 
 bool cpu_cond(const struct cpu *c, unsigned cc)

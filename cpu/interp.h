@@ -71,6 +71,9 @@ enum lf_op {
     LF_NONE,     /* arithmetic flags are in eflags as they are */
     LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC,
     LF_EXPL,     /* SF/ZF/PF from res; CF/OF/AF explicit in aux */
+    /* or'ed into any of the above but LF_NONE: a rotate came after it,
+     * CF and OF are in rot, the other flags still those of op */
+    LF_ROT = 0x100,
 };
 
 struct lazy_flags {
@@ -78,6 +81,7 @@ struct lazy_flags {
     uint32_t bits;     /* operand width: 8, 16, 32 */
     uint32_t res, a, b;
     uint32_t aux;      /* carry in (ADC/SBB), old CF (INC/DEC), flags (EXPL) */
+    uint32_t rot;      /* CF/OF of rotates (LF_ROT) */
 };
 
 /* Software TLB: linear page -> host pointer for RAM/ROM, per access kind. */
@@ -235,13 +239,9 @@ void cpu_deliver(struct cpu *c, int vec, int err, bool soft, uint32_t ret_eip);
 
 /* ---- flags (cpu/flags.c) ---- */
 uint32_t lf_arith(const struct cpu *c);          /* the six arithmetic flags */
-bool lf_cf(const struct cpu *c);
 bool cpu_cond(const struct cpu *c, unsigned cc); /* Jcc/SETcc/CMOVcc cc 0..15 */
 bool cpu_cond_slow(const struct cpu *c, unsigned cc);
 uint32_t cpu_get_eflags(const struct cpu *c);
-/* Rotates: CF and OF from the operation, the other arithmetic flags as
- * they were. */
-void lf_set_cf_of(struct cpu *c, uint32_t cf_of);
 /* Write EFLAGS bits selected by mask (arithmetic flags become eager). */
 void cpu_set_eflags(struct cpu *c, uint32_t val, uint32_t mask);
 
@@ -253,6 +253,34 @@ static inline void lf_set(struct cpu *c, uint32_t op, uint32_t bits,
     c->lf.res = res;
     c->lf.a = a;
     c->lf.b = b;
+}
+
+/* CF alone (ADC/SBB/INC/DEC/RCL...): the common cases straight from the
+ * lazy operands. */
+static inline bool lf_cf(const struct cpu *c)
+{
+    const struct lazy_flags *l = &c->lf;
+    const unsigned sh = (32 - l->bits) & 31;
+    switch (l->op) {
+    case LF_NONE: return c->s.rflags & F_CF;
+    case LF_ADD: return (l->res << sh) < (l->a << sh);
+    case LF_SUB: return (l->a << sh) < (l->b << sh);
+    case LF_LOGIC: return false;
+    case LF_EXPL: return l->aux & F_CF;
+    default: return lf_arith(c) & F_CF;
+    }
+}
+
+/* Rotates: CF and OF from the operation, the other arithmetic flags as
+ * they were (still lazy). */
+static inline void lf_set_cf_of(struct cpu *c, uint32_t cf_of)
+{
+    if (c->lf.op == LF_NONE) {
+        c->s.rflags = (c->s.rflags & ~(uint64_t)(F_CF | F_OF)) | cf_of;
+    } else {
+        c->lf.op |= LF_ROT;
+        c->lf.rot = cf_of;
+    }
 }
 
 /* CF/OF/AF given explicitly, SF/ZF/PF from res. */

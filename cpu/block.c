@@ -173,6 +173,7 @@ static void block_decode(struct cpu *c, struct block *b, const uint8_t *p,
     if (b->n == 0)
         cpu_fault(c, EXC_GP, 0);
     b->bytes = (uint16_t)off;
+    block_flags_liveness(b);
 }
 
 /* The block to run at the current CS:EIP.  `scratch` receives uncached
@@ -241,6 +242,7 @@ struct block *block_lookup(struct cpu *c, struct block *scratch)
     if (len == 0)
         cpu_fault(c, EXC_GP, 0);
     scratch->insns[0].off = 0;
+    scratch->insns[0].fast = scratch->insns[0].fn;
     scratch->n = 1;
     scratch->bytes = (uint16_t)len;
     scratch->valid = true;

@@ -460,12 +460,21 @@ static enum cpu_stop run_blocks(struct cpu *c, const uint64_t end)
         const struct insn *stop = i + n;
         c->delivered = false;
         c->jumped = false;   /* events delivered between blocks set it */
-        /* EIP stays at the block start while it runs (struct cpu) */
-        do {
-            c->cur_insn = i;
-            i->fn(c, i);
-            i++;
-        } while (i < stop && !c->stop_block);
+        /* EIP stays at the block start while it runs (struct cpu); the
+         * forms with dead flags only when the whole block runs */
+        if (likely(n == b->n)) {
+            do {
+                c->cur_insn = i;
+                i->fast(c, i);
+                i++;
+            } while (i < stop && !c->stop_block);
+        } else {
+            do {
+                c->cur_insn = i;
+                i->fn(c, i);
+                i++;
+            } while (i < stop && !c->stop_block);
+        }
         c->stop_block = false;
         c->icount += (uint64_t)(i - b->insns);
         c->cur_block = NULL;

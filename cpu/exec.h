@@ -17,6 +17,9 @@ extern const insn_fn mov_handlers[NR_FORMS][3];
 extern const insn_fn test_handlers[NR_FORMS][3];
 /* shifts by a non-zero immediate: [op][reg/mem][size], NULL for RCL/RCR */
 extern const insn_fn shift_imm_handlers[8][2][3];
+/* forms with dead flags (cpu/flags_live.c) */
+extern const insn_fn alu_nf_handlers[8][2];
+extern const insn_fn shift_nf_handlers[8];
 
 /* exec_arith.c */
 HANDLER(exec_inc); HANDLER(exec_dec); HANDLER(exec_not); HANDLER(exec_neg);
@@ -24,6 +27,7 @@ HANDLER(exec_mul); HANDLER(exec_imul1); HANDLER(exec_div); HANDLER(exec_idiv);
 HANDLER(exec_imul2); HANDLER(exec_imul3);
 HANDLER(exec_inc_r4); HANDLER(exec_dec_r4); HANDLER(exec_not_r4);
 HANDLER(exec_neg_r4); HANDLER(exec_imul2_r4); HANDLER(exec_imul3_r4);
+HANDLER(exec_neg_r4_nf); HANDLER(exec_imul2_r4_nf); HANDLER(exec_imul3_r4_nf);
 HANDLER(exec_cbw); HANDLER(exec_cwd);
 HANDLER(exec_daa); HANDLER(exec_das); HANDLER(exec_aaa); HANDLER(exec_aas);
 HANDLER(exec_aam); HANDLER(exec_aad);

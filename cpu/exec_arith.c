@@ -451,3 +451,41 @@ HANDLER(exec_imul3_r4)
 {
     imul_r4(c, i, (uint32_t)c->s.gpr[i->rm], i->imm);
 }
+
+/* Forms for instructions whose flags are dead: overwritten later in the
+ * block before anything can read them (cpu/flags_live.c picks these). */
+#define ALU_NF(op, OPER)                                                     \
+    static void alu##op##_rr4_nf(struct cpu *c, const struct insn *i)       \
+    {                                                                        \
+        c->s.gpr[i->rm] = (uint32_t)c->s.gpr[i->rm] OPER (uint32_t)c->s.gpr[i->reg];\
+    }                                                                        \
+    static void alu##op##_ri4_nf(struct cpu *c, const struct insn *i)       \
+    {                                                                        \
+        c->s.gpr[i->rm] = (uint32_t)c->s.gpr[i->rm] OPER i->imm;             \
+    }
+ALU_NF(0, +) ALU_NF(1, |) ALU_NF(4, &) ALU_NF(5, -) ALU_NF(6, ^)
+
+/* [op][0 rr, 1 ri], 32-bit; NULL where the flags are read (ADC, SBB) */
+const insn_fn alu_nf_handlers[8][2] = {
+    [ALU_ADD] = { alu0_rr4_nf, alu0_ri4_nf },
+    [ALU_OR] = { alu1_rr4_nf, alu1_ri4_nf },
+    [ALU_AND] = { alu4_rr4_nf, alu4_ri4_nf },
+    [ALU_SUB] = { alu5_rr4_nf, alu5_ri4_nf },
+    [ALU_XOR] = { alu6_rr4_nf, alu6_ri4_nf },
+    [ALU_CMP] = { exec_nop, exec_nop },   /* only flags: nothing left */
+};
+
+HANDLER(exec_neg_r4_nf)
+{
+    c->s.gpr[i->rm] = (uint32_t)(0 - c->s.gpr[i->rm]);
+}
+
+HANDLER(exec_imul2_r4_nf)
+{
+    c->s.gpr[i->reg] = (uint32_t)c->s.gpr[i->reg] * (uint32_t)c->s.gpr[i->rm];
+}
+
+HANDLER(exec_imul3_r4_nf)
+{
+    c->s.gpr[i->reg] = (uint32_t)c->s.gpr[i->rm] * i->imm;
+}

@@ -157,6 +157,25 @@ const insn_fn shift_imm_handlers[8][2][3] = {
     [5] = SHIFT_ROW(5), [6] = SHIFT_ROW(4), [7] = SHIFT_ROW(7),
 };
 
+/* SHL/SHR/SAR r32 by a non-zero immediate with dead flags (see
+ * cpu/flags_live.c): [op], NULL for the rest. */
+static void shift4_ri4_nf(struct cpu *c, const struct insn *i)
+{
+    c->s.gpr[i->rm] = (uint32_t)c->s.gpr[i->rm] << (i->imm & 31);
+}
+static void shift5_ri4_nf(struct cpu *c, const struct insn *i)
+{
+    c->s.gpr[i->rm] = (uint32_t)c->s.gpr[i->rm] >> (i->imm & 31);
+}
+static void shift7_ri4_nf(struct cpu *c, const struct insn *i)
+{
+    c->s.gpr[i->rm] = (uint32_t)((int32_t)c->s.gpr[i->rm] >> (i->imm & 31));
+}
+const insn_fn shift_nf_handlers[8] = {
+    [4] = shift4_ri4_nf, [5] = shift5_ri4_nf, [6] = shift4_ri4_nf,
+    [7] = shift7_ri4_nf,
+};
+
 static void double_shift(struct cpu *c, const struct insn *i, bool left)
 {
     unsigned sz = i->osize, bits = sz * 8;

@@ -29,6 +29,8 @@ typedef void (*insn_fn)(struct cpu *c, const struct insn *i);
  * the handler needs, nothing is re-decoded at execution. */
 struct insn {
     insn_fn fn;
+    insn_fn fast;      /* fn, or a form that skips dead flags (flags_live.c);
+                        * used only when the whole block runs */
     uint8_t len;
     uint8_t osize;     /* operand size in bytes: 1, 2, 4 */
     uint8_t asize;     /* address size: 2 or 4 */
@@ -203,6 +205,8 @@ static inline struct block *jc_probe(const struct cpu *c,
 }
 
 struct block *block_lookup(struct cpu *c, struct block *scratch);
+/* Pick insn.fast for each instruction of a decoded block. */
+void block_flags_liveness(struct block *b);
 
 static inline struct block *block_find(struct cpu *c, struct block *scratch)
 {

@@ -362,8 +362,14 @@ HANDLER(exec_xadd)
 {
     unsigned sz = i->osize;
     uint32_t a = get_E(c, i), b = get_reg(c, i->reg, sz), r = a + b;
-    set_E(c, i, r);
-    set_reg(c, i->reg, a, sz);
+    if (i->mod == 3) {
+        /* SRC <- DEST, then DEST <- sum: XADD r, r leaves the sum */
+        set_reg(c, i->reg, a, sz);
+        set_E(c, i, r);
+    } else {
+        set_E(c, i, r);   /* may fault: the register only after it */
+        set_reg(c, i->reg, a, sz);
+    }
     lf_set(c, LF_ADD, sz * 8, r, a, b);
 }
 

@@ -1,7 +1,7 @@
 /* The decoded-block cache.  Blocks are keyed by guest-physical address and
  * decode mode, never span a page, and hang off a per-page list so that a
  * write into a page drops exactly the blocks decoded from it. */
-#include "cpu/interp.h"
+#include "cpu/exec.h"
 
 #include <stdlib.h>
 
@@ -127,52 +127,87 @@ static void protect_code_page(struct cpu *c, uint64_t phys_page)
             c->tlb[TLB_WRITE][i].tag = TLB_INVALID;
 }
 
+/* Where a JMP rel32 in 32-bit code lands, as an offset from the block
+ * start, if decoding may simply go on there: the target lies in the same
+ * page and within the code limit (the block's byte range covers it, so
+ * the run loop's limit check keeps it valid).  16-bit code is left out:
+ * its IP wraps at 64K relative to wherever the block is entered. */
+static bool jmp_follow(const struct cpu *c, const struct insn *i, uint32_t lin,
+                       int64_t next, uint32_t limit, int64_t *to)
+{
+    if (i->fn != exec_jmp_rel || i->osize != 4)
+        return false;
+    int64_t t = next + (int32_t)i->imm;
+    int64_t pos = (int64_t)(lin & 0xfff) + t;
+    int64_t eip = (int64_t)c->eip + t;
+    if (pos < 0 || pos >= 0x1000 || eip < 0 || eip > limit)
+        return false;
+    *to = t;
+    return true;
+}
+
 /* Decode a block at linear `lin` whose bytes are at host `p` (the rest of
  * the page), into b.  Stops at a control transfer, the page end or the
- * code-segment limit.  An instruction that straddles the page end is
- * decoded from a bounce buffer into a one-instruction uncached block. */
+ * code-segment limit; conditional jumps are side exits, and a JMP in
+ * 32-bit code to the same page is followed (it runs as a no-op when the
+ * whole block runs, see cpu/flags_live.c).  An instruction that straddles
+ * the page end is decoded from a bounce buffer into a one-instruction
+ * uncached block. */
 static void block_decode(struct cpu *c, struct block *b, const uint8_t *p,
                          uint32_t lin, bool code32)
 {
-    unsigned avail = 0x1000 - (lin & 0xfff);
+    const int64_t avail = 0x1000 - (lin & 0xfff);
     /* 16-bit code wraps IP at 0xFFFF: a block never runs past it, even
      * when the cached CS limit is larger (unreal mode) */
     uint32_t limit = c->s.seg[S_CS].limit;
     if (!code32 && limit > 0xffff)
         limit = 0xffff;
-    uint32_t limit_left = limit - c->eip;   /* bytes - 1 */
-    unsigned off = 0;
+    const int64_t limit_left = (int64_t)limit - c->eip;   /* bytes - 1 */
+    int64_t off = 0, end = 0;   /* from the block start (may go below 0) */
     b->n = 0;
     while (b->n < BLOCK_MAX_INSNS) {
         struct insn *i = &b->insns[b->n];
-        unsigned max = avail - off;
+        int64_t max = avail - off;
         if (max > 15)
             max = 15;
-        if ((uint64_t)limit_left + 1 < (uint64_t)off + max) {
+        if (limit_left + 1 < off + max) {
             /* The code limit cuts the fetch: fault if the insn needs more. */
             if (off > limit_left)
                 break;
             max = limit_left + 1 - off;
         }
         int len = decode_insn(p + off, (int)max, code32, i);
-        i->off = (uint16_t)off;
+        i->off = (int16_t)off;
         if (len == 0) {
             if (b->n > 0)
                 break;
-            if (max < 15 && off + max == avail && (uint64_t)limit_left + 1 > max) {
+            if (max < 15 && off + max == avail && limit_left + 1 > max) {
                 b->bytes = 0;   /* straddles the page: caller handles */
                 return;
             }
             cpu_fault(c, EXC_GP, 0);   /* past the code-segment limit */
         }
-        off += (unsigned)len;
+        off += len;
+        if (off > end)
+            end = off;
         b->n++;
+        int64_t to;
+        if (code32 && b->n < BLOCK_MAX_INSNS &&
+            jmp_follow(c, i, lin, off, limit, &to)) {
+            i->ends = 0;   /* marks it as followed */
+            off = to;
+            continue;
+        }
         if (insn_ends_block(i) || off >= avail)
             break;
     }
     if (b->n == 0)
         cpu_fault(c, EXC_GP, 0);
-    b->bytes = (uint16_t)off;
+    /* nothing decoded at a followed JMP's target: it ends the block */
+    struct insn *last = &b->insns[b->n - 1];
+    if (last->fn == exec_jmp_rel)
+        last->ends = 1;
+    b->bytes = (uint16_t)end;
     block_flags_liveness(b);
 }
 

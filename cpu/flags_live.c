@@ -54,6 +54,10 @@ static enum flag_use flag_use(const struct insn *i, insn_fn *nf)
             *nf = killers[k].nf;
             return FLAGS_KILLED;
         }
+    if (fn == exec_jmp_rel && !i->ends) {   /* followed by the decoder */
+        *nf = exec_nop;
+        return FLAGS_UNTOUCHED;
+    }
     if (fn == exec_not_r4 || fn == exec_bswap || fn == exec_nop ||
         fn == exec_lea_b4 || fn == exec_lea_bi4)
         return FLAGS_UNTOUCHED;
@@ -74,6 +78,8 @@ void block_flags_liveness(struct block *b)
             live = false;
             break;
         case FLAGS_UNTOUCHED:
+            if (nf)
+                i->fast = nf;
             break;
         case FLAGS_OBSERVED:
             live = true;

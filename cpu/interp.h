@@ -44,7 +44,8 @@ struct insn {
     uint8_t lock;
     uint8_t ends;      /* control transfer: last instruction of a block */
     uint16_t op;       /* opcode: 0x00-0xff, 0x100-0x1ff for 0F xx */
-    uint16_t off;      /* offset of the instruction from its block's start */
+    int16_t off;       /* EIP of the instruction minus its block's start
+                        * (negative after a followed backward JMP) */
     uint32_t disp;
     uint32_t imm;
     uint32_t imm2;     /* far pointer selector, ENTER level */

@@ -459,7 +459,11 @@ static enum cpu_stop run_blocks(struct cpu *c, const uint64_t end)
         const struct insn *i = b->insns;
         const struct insn *stop = i + n;
         c->delivered = false;
-        c->jumped = false;   /* events delivered between blocks set it */
+        /* events delivered and stop requests made between blocks set
+         * these; inside the block only its own instructions may (which
+         * the dead-flag and followed-JMP forms rely on) */
+        c->jumped = false;
+        c->stop_block = false;
         /* EIP stays at the block start while it runs (struct cpu); the
          * forms with dead flags only when the whole block runs */
         if (likely(n == b->n)) {

@@ -1651,6 +1651,9 @@ static void run_split(struct fuzz *fa, struct fuzz *fb, unsigned idx, uint64_t s
             if (k > n - done)
                 k = n - done;
             uint64_t before = cpu_insn_count(fb->c);
+            /* a device's kick between runs must change nothing */
+            if (rn(&r, 2))
+                cpu_request_stop(fb->c);
             wb = run_checked(fb, k);
             done += cpu_insn_count(fb->c) - before;
             cpu_state(fb->c);

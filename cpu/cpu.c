@@ -65,6 +65,7 @@ struct x86_state *cpu_state(struct cpu *c)
 void cpu_state_changed(struct cpu *c)
 {
     c->eip = (uint32_t)c->s.rip;
+    c->s.gpr[NO_REG] = 0;   /* no R8 here: the zero register of insn_ea */
     c->lf.op = LF_NONE;
     c->halted = c->s.ev.halted;
     c->shadow = c->s.ev.interrupt_shadow;

@@ -576,6 +576,7 @@ int decode_insn(const uint8_t *bytes, int max, bool code32, struct insn *i)
         i->fn = exec_lock_ud;
     if (i->fn == exec_invalid || i->fn == exec_lock_ud)
         i->ends = 1;
+    i->ea_shift = i->asize == 2 ? 16 : 0;
     specialize(i);
     i->len = (uint8_t)d.p;
     return d.p;

@@ -8,13 +8,13 @@
 
 #include "debug/log.h"
 
-void seg_update_ranges(struct cpu *c, int seg)
+static void seg_ranges(struct cpu *c, int seg)
 {
     const struct x86_seg *s = &c->s.seg[seg];
     struct seg_range *r = c->rng[seg];
-    const struct seg_range none = { 1, 0 };
+    const struct seg_range none = { .lo = 1, .hi = 0 };
     if (!(c->s.cr0 & CR0_PE) || (c->s.rflags & F_VM)) {
-        r[0] = r[1] = (struct seg_range){ 0, s->limit };
+        r[0] = r[1] = (struct seg_range){ .lo = 0, .hi = s->limit };
         return;
     }
     if (s->unusable || !s->present) {
@@ -22,17 +22,26 @@ void seg_update_ranges(struct cpu *c, int seg)
         return;
     }
     if (s->type & 8) {                  /* code */
-        r[0] = (s->type & 2) ? (struct seg_range){ 0, s->limit } : none;
+        r[0] = (s->type & 2) ? (struct seg_range){ .lo = 0, .hi = s->limit } : none;
         r[1] = none;
         return;
     }
-    struct seg_range ok = { 0, s->limit };
+    struct seg_range ok = { .lo = 0, .hi = s->limit };
     if (s->type & 4) {                  /* expand-down: above the limit */
         uint32_t top = s->db ? 0xffffffffu : 0xffffu;
-        ok = s->limit >= top ? none : (struct seg_range){ s->limit + 1, top };
+        ok = s->limit >= top ? none : (struct seg_range){ .lo = s->limit + 1, .hi = top };
     }
     r[0] = ok;
     r[1] = (s->type & 2) ? ok : none;
+}
+
+void seg_update_ranges(struct cpu *c, int seg)
+{
+    seg_ranges(c, seg);
+    for (int w = 0; w < 2; w++) {
+        struct seg_range *r = &c->rng[seg][w];
+        r->span = (int64_t)r->hi - r->lo;
+    }
 }
 
 void cpu_mode_changed(struct cpu *c)

@@ -22,7 +22,10 @@ struct insn;
 
 typedef void (*insn_fn)(struct cpu *c, const struct insn *i);
 
-#define NO_REG 0xff
+/* "No register" in an effective address: gpr[8] (R8, which this CPU
+ * model without long mode does not have) is kept at zero, so that the
+ * address is a plain sum (cpu_state_changed clears it). */
+#define NO_REG 8
 
 /* One decoded instruction.  Handlers are chosen at decode time per form
  * (operation, operand size, register or memory); the fields below are what
@@ -46,6 +49,7 @@ struct insn {
     uint16_t op;       /* opcode: 0x00-0xff, 0x100-0x1ff for 0F xx */
     int16_t off;       /* EIP of the instruction minus its block's start
                         * (negative after a followed backward JMP) */
+    uint8_t ea_shift;  /* 16 for 16-bit addresses, else 0 (insn_ea) */
     uint32_t disp;
     uint32_t imm;
     uint32_t imm2;     /* far pointer selector, ENTER level */
@@ -106,6 +110,7 @@ struct tlb_entry {
  * "no access" (lo > hi) fall out of the same two compares. */
 struct seg_range {
     uint32_t lo, hi;
+    int64_t span;   /* hi - lo, negative for "no access" (seg_ok) */
 };
 
 struct cpu {
@@ -360,8 +365,10 @@ void code_page_written(struct cpu *c, uint64_t phys_page);
 static inline bool seg_ok(const struct cpu *c, int seg, int w, uint32_t off,
                           unsigned size)
 {
+    /* lo <= off && off + size - 1 <= hi, in one compare: an offset below
+     * lo wraps to 2^32 - (lo - off), beyond any span */
     const struct seg_range *r = &c->rng[seg][w];
-    return off >= r->lo && off + (size - 1) <= r->hi && off + (size - 1) >= off;
+    return (int64_t)(uint32_t)(off - r->lo) + (size - 1) <= r->span;
 }
 
 static inline uint32_t mem_read(struct cpu *c, int seg, uint32_t off,
@@ -401,14 +408,9 @@ void mem_probe_write(struct cpu *c, int seg, uint32_t off, unsigned size);
 /* Effective address of a memory operand (segment offset). */
 static inline uint32_t insn_ea(const struct cpu *c, const struct insn *i)
 {
-    uint32_t ea = i->disp;
-    if (i->base != NO_REG)
-        ea += (uint32_t)c->s.gpr[i->base];
-    if (i->index != NO_REG)
-        ea += (uint32_t)c->s.gpr[i->index] << i->scale;
-    if (i->asize == 2)
-        ea &= 0xffff;
-    return ea;
+    uint32_t ea = i->disp + (uint32_t)c->s.gpr[i->base] +
+                  ((uint32_t)c->s.gpr[i->index] << i->scale);
+    return ea & (0xffffffffu >> i->ea_shift);
 }
 
 /* Operand E (ModRM rm) of the instruction's size, register or memory. */

@@ -69,6 +69,11 @@ static int bus_intr_ack(void *opaque)
     return machine_intr_ack(opaque);
 }
 
+static void bus_ferr(void *opaque)
+{
+    machine_ferr(opaque);
+}
+
 static int interp_probe(char *err, size_t errlen)
 {
     (void)err;
@@ -144,6 +149,7 @@ static struct vcpu *interp_vcpu_create(struct accel *a, int index, char *err,
         .intr_pending = bus_intr_pending,
         .intr_ack = bus_intr_ack,
         .intr_hint = machine_intr_hint(a->m),
+        .ferr = bus_ferr,
     };
     if (v)
         v->cpu = cpu_new(&bus, a->model, machine_logger(a->m));

@@ -29,6 +29,9 @@ struct cpu_bus {
     /* Optional: false while INTR is surely low, so that the run loop skips
      * intr_pending (a call chain into the PIC) between blocks. */
     const volatile bool *intr_hint;
+    /* Optional: FERR#, an unmasked x87 exception at a waiting instruction
+     * with CR0.NE=0 (the PC raises IRQ13; NULL: ignored). */
+    void (*ferr)(void *opaque);
 };
 
 enum cpu_stop {

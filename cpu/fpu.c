@@ -49,13 +49,17 @@ unsigned fpu_tag_of(const struct x86_fpu *f, unsigned k)
  * the processor raises #MF here, EIP at this instruction (SDM vol. 1
  * 8.7).  With NE=0 the PC signals FERR# to the board, which raises IRQ13
  * (MS-DOS compatibility, SDM vol. 1 appendix D); the instruction goes on
- * as if IGNNE# were asserted.
- * TODO(board): FERR# is not wired yet: the cpu_bus needs a hook for it
- * (IRQ13 through the slave 8259, cleared by an OUT to port F0h). */
+ * as if IGNNE# were asserted (as QEMU and Bochs do; a real CPU waits for
+ * the interrupt first).  The interrupt comes between blocks: the block
+ * ends here. */
 void fpu_pending(struct cpu *c)
 {
     if (c->s.cr0 & CR0_NE)
         cpu_fault(c, EXC_MF, NO_ERR);
+    if (c->bus.ferr) {
+        c->bus.ferr(c->bus.opaque);
+        c->stop_block = true;
+    }
 }
 
 void fpu_fwait(struct cpu *c, const struct insn *i)

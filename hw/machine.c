@@ -113,6 +113,9 @@ struct machine {
     bool intc_signals;
     void (*kick)(void *opaque);
     void *kick_opaque;
+    void (*ferr)(void *opaque);
+    void *ferr_opaque;
+    bool ferr_logged;
 
     int64_t (*clock)(void *opaque);
     void *clock_opaque;
@@ -940,6 +943,24 @@ void machine_kick(struct machine *m)
 {
     if (m->kick)
         m->kick(m->kick_opaque);
+}
+
+void machine_set_ferr_handler(struct machine *m, void (*fn)(void *opaque),
+                              void *opaque)
+{
+    m->ferr = fn;
+    m->ferr_opaque = opaque;
+}
+
+void machine_ferr(struct machine *m)
+{
+    if (m->ferr) {
+        m->ferr(m->ferr_opaque);
+    } else if (!m->ferr_logged && log_enabled(&m->log, LOG_UNIMP)) {
+        m->ferr_logged = true;
+        log_printf(&m->log, "x87 error with CR0.NE=0: this board has no "
+                   "FERR# logic (IRQ13), ignored\n");
+    }
 }
 
 /* ---- Clock and timers ---- */

@@ -158,6 +158,12 @@ void machine_set_kick(struct machine *m, void (*fn)(void *opaque),
                       void *opaque);
 void machine_kick(struct machine *m);
 
+/* FERR#: the CPU reports an x87 error with CR0.NE=0 (interp only: KVM has
+ * no such exit).  The board decides what it does (hw/ferr.c: IRQ13). */
+void machine_set_ferr_handler(struct machine *m, void (*fn)(void *opaque),
+                              void *opaque);
+void machine_ferr(struct machine *m);
+
 /* ---- Virtual clock and timers ----
  * Nanoseconds since machine creation.  By default it follows the host's
  * monotonic clock; an engine may install another source (the interpreter's

@@ -26,6 +26,7 @@
 #include "hw/port92.h"
 #include "hw/linux_boot.h"
 #include "hw/postcode.h"
+#include "hw/ferr.h"
 #include "hw/rtc.h"
 #include "hw/uart.h"
 #include "hw/vga.h"
@@ -680,6 +681,7 @@ struct pc *pc_build(const struct pc_config *cfg, struct machine *m,
                                 errlen)) ||
         !(pc->port92 = port92_new(m, err, errlen)) ||
         !(pc->postcode = postcode_new(m, err, errlen)) ||
+        !(pc->ferr = ferr_new(m, err, errlen)) ||
         !(pc->fw_cfg = fw_cfg_new(m, err, errlen)))
         goto fail;
     pc->ide = ide_new(m, pc->pci, cfg->drives, cfg->nr_drives, cfg->snapshot,
@@ -825,6 +827,7 @@ void pc_free(struct pc *pc)
     fw_cfg_free(pc->fw_cfg);
     vga_free(pc->vga);
     postcode_free(pc->postcode);
+    ferr_free(pc->ferr);
     port92_free(pc->port92);
     i8042_free(pc->i8042);
     rtc_free(pc->rtc);

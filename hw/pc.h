@@ -34,6 +34,7 @@ struct pcspk;
 struct rtc;
 struct port92;
 struct postcode;
+struct ferr;
 struct vga;
 struct linux_boot;
 struct x86_state;
@@ -104,6 +105,7 @@ struct pc {
     struct rtc *rtc;
     struct port92 *port92;
     struct postcode *postcode;
+    struct ferr *ferr;
     struct i8042 *i8042;
     struct vga *vga;            /* NULL with -vga none */
     struct linux_boot *kboot;   /* -kernel */

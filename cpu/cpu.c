@@ -45,6 +45,8 @@ void cpu_free(struct cpu *c)
 void cpu_reset(struct cpu *c)
 {
     x86_state_reset(&c->s, c->model->signature);
+    memset(c->perfevtsel, 0, sizeof c->perfevtsel);
+    memset(c->perfctr, 0, sizeof c->perfctr);
     c->halted = false;
     c->shutdown = false;
     c->shadow = 0;

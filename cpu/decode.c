@@ -201,6 +201,7 @@ static void decode_0f(struct dec *d, struct insn *i, unsigned op, bool *lockable
     case 0x30: i->fn = exec_wrmsr; break;
     case 0x31: i->fn = exec_rdtsc; break;
     case 0x32: i->fn = exec_rdmsr; break;
+    case 0x33: i->fn = exec_rdpmc; break;
     case 0xa2: i->fn = exec_cpuid; break;
     case 0xa0: case 0xa8: i->opc2 = op == 0xa0 ? S_FS : S_GS; i->fn = exec_push_sreg; break;
     case 0xa1: case 0xa9: i->opc2 = op == 0xa1 ? S_FS : S_GS; i->fn = exec_pop_sreg; break;
@@ -647,6 +648,7 @@ static const char *name_0f(unsigned op)
     case 0x21: case 0x23: return "mov dr";
     case 0x30: return "wrmsr";
     case 0x31: return "rdtsc";
+    case 0x33: return "rdpmc";
     case 0x32: return "rdmsr";
     case 0xa0: case 0xa8: return "push";
     case 0xa1: case 0xa9: return "pop";

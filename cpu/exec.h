@@ -63,7 +63,7 @@ HANDLER(exec_scas); HANDLER(exec_ins); HANDLER(exec_outs);
 /* exec_misc.c */
 HANDLER(exec_in); HANDLER(exec_out); HANDLER(exec_hlt); HANDLER(exec_cli);
 HANDLER(exec_sti); HANDLER(exec_cpuid); HANDLER(exec_rdtsc); HANDLER(exec_rdmsr);
-HANDLER(exec_wrmsr); HANDLER(exec_grp7); HANDLER(exec_mov_cr); HANDLER(exec_mov_dr);
+HANDLER(exec_wrmsr); HANDLER(exec_rdpmc); HANDLER(exec_grp7); HANDLER(exec_mov_cr); HANDLER(exec_mov_dr);
 HANDLER(exec_clts); HANDLER(exec_wbinvd); HANDLER(exec_ud2); HANDLER(exec_grp6);
 HANDLER(exec_salc); HANDLER(exec_arpl);
 HANDLER(exec_lar); HANDLER(exec_lsl); HANDLER(exec_sysenter); HANDLER(exec_sysexit);

@@ -139,6 +139,39 @@ HANDLER(exec_rdtsc)
  * is loaded, so it reads 0; writes (0, before CPUID) are accepted. */
 #define MSR_BIOS_SIGN_ID 0x8b
 #define EFER_NXE (1u << 11)
+/* P6 performance monitoring (SDM vol. 3 appendix, P6 family): two event
+ * selectors and two 40-bit counters; EN in PerfEvtSel0 enables both. */
+#define MSR_PERFCTR0 0xc1
+#define MSR_PERFCTR1 0xc2
+#define MSR_PERFEVTSEL0 0x186
+#define MSR_PERFEVTSEL1 0x187
+#define PERFEVTSEL_EN (1u << 22)
+#define PERFCTR_MASK 0xffffffffffull
+
+/* RDPMC: counter ECX (0 or 1) in EDX:EAX.  Outside CPL 0 only with
+ * CR4.PCE; any other ECX is #GP(0). */
+HANDLER(exec_rdpmc)
+{
+    (void)i;
+    uint32_t n = (uint32_t)c->s.gpr[R_ECX];
+    if ((c->cpl != 0 && !(c->s.cr4 & CR4_PCE)) || n > 1)
+        cpu_fault(c, EXC_GP, 0);
+    c->s.gpr[R_EAX] = (uint32_t)c->perfctr[n];
+    c->s.gpr[R_EDX] = (uint32_t)(c->perfctr[n] >> 32);
+}
+
+static void perfevtsel_write(struct cpu *c, unsigned n, uint64_t v)
+{
+    c->perfevtsel[n] = v;
+    if ((c->perfevtsel[0] & PERFEVTSEL_EN) && !c->pmc_logged &&
+        log_enabled(c->log, LOG_UNIMP)) {
+        c->pmc_logged = true;
+        log_printf(c->log, "performance counters enabled (event 0x%02x, "
+                   "0x%02x): they keep their values but do not count\n",
+                   (unsigned)(c->perfevtsel[0] & 0xff),
+                   (unsigned)(c->perfevtsel[1] & 0xff));
+    }
+}
 
 /* Only the MSRs of the advertised model exist; others #GP, as hardware. */
 HANDLER(exec_rdmsr)
@@ -153,6 +186,10 @@ HANDLER(exec_rdmsr)
     case MSR_SYSENTER_CS: v = c->s.sysenter_cs; break;
     case MSR_SYSENTER_ESP: v = c->s.sysenter_esp; break;
     case MSR_SYSENTER_EIP: v = c->s.sysenter_eip; break;
+    case MSR_PERFCTR0: case MSR_PERFCTR1: v = c->perfctr[msr - MSR_PERFCTR0]; break;
+    case MSR_PERFEVTSEL0: case MSR_PERFEVTSEL1:
+        v = c->perfevtsel[msr - MSR_PERFEVTSEL0];
+        break;
     case MSR_EFER:
         if (!(c->model->ext1_edx & CPUID_EXT_NX))
             goto bad;
@@ -180,6 +217,15 @@ HANDLER(exec_wrmsr)
     case MSR_SYSENTER_CS: c->s.sysenter_cs = v & 0xffff; break;
     case MSR_SYSENTER_ESP: c->s.sysenter_esp = v; break;
     case MSR_SYSENTER_EIP: c->s.sysenter_eip = v; break;
+    case MSR_PERFCTR0: case MSR_PERFCTR1:
+        /* the low 32 bits, sign-extended to the counter's 40 */
+        c->perfctr[msr - MSR_PERFCTR0] = (uint64_t)(int64_t)(int32_t)v & PERFCTR_MASK;
+        break;
+    case MSR_PERFEVTSEL0: case MSR_PERFEVTSEL1:
+        if (v >> 32)
+            goto bad;   /* reserved */
+        perfevtsel_write(c, msr - MSR_PERFEVTSEL0, v);
+        break;
     case MSR_EFER:
         /* only NXE exists without long mode and SYSCALL */
         if (!(c->model->ext1_edx & CPUID_EXT_NX) || (v & ~(uint64_t)EFER_NXE))
@@ -286,6 +332,7 @@ static uint32_t cr4_valid(const struct cpu *c)
     if (f & CPUID_PSE) m |= CR4_PSE;
     if (f & CPUID_PAE) m |= CR4_PAE;
     if (f & CPUID_PGE) m |= CR4_PGE;
+    if ((c->model->signature >> 8 & 0xf) >= 6) m |= CR4_PCE;   /* P6: RDPMC */
     if (f & CPUID_FXSR) m |= CR4_OSFXSR;
     if (f & CPUID_SSE) m |= CR4_OSXMMEXCPT;
     return m;

@@ -188,6 +188,10 @@ struct cpu {
     struct logger *log;
     uint64_t tsc_offset;
     uint32_t unimp_logged[16];     /* opcodes (0x000-0x1ff) already logged */
+    /* P6 performance counters: PerfEvtSel0/1 and PerfCtr0/1 (40 bits).
+     * They hold what software writes but do not count (logged once). */
+    uint64_t perfevtsel[2], perfctr[2];
+    bool pmc_logged;
 };
 
 /* ---- decoded blocks (cpu/block.c) ----

@@ -56,6 +56,7 @@ enum x86_sreg { S_ES, S_CS, S_SS, S_DS, S_FS, S_GS, S_NONE = 7 };
 #define CR4_PSE 0x0010u
 #define CR4_PAE 0x0020u
 #define CR4_PGE 0x0080u
+#define CR4_PCE 0x0100u
 #define CR4_OSFXSR 0x0200u
 #define CR4_OSXMMEXCPT 0x0400u
 

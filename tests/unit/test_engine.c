@@ -551,6 +551,34 @@ START_TEST(test_de)
 }
 END_TEST
 
+/* RDPMC reads the P6 counters WRMSR wrote (low 32 bits sign-extended to
+ * 40, SDM vol. 3 P6 performance monitoring); an ECX other than 0 or 1 is
+ * #GP(0). */
+START_TEST(test_rdpmc)
+{
+    static const uint8_t prog[] = {
+        0x66, 0xb9, 0xc1, 0, 0, 0,      /* 7c00 mov ecx, 0xc1 (PerfCtr0) */
+        0x66, 0xb8, 0, 0, 0, 0x80,      /* 7c06 mov eax, 0x80000000 */
+        0x66, 0x31, 0xd2,               /* 7c0c xor edx, edx */
+        0x0f, 0x30,                     /* 7c0f wrmsr */
+        0x66, 0x31, 0xc9,               /* 7c11 xor ecx, ecx */
+        0x0f, 0x33,                     /* 7c14 rdpmc */
+        0x66, 0x89, 0xc6,               /* 7c16 mov esi, eax */
+        0x66, 0x89, 0xd7,               /* 7c19 mov edi, edx */
+        0x66, 0xb9, 2, 0, 0, 0,         /* 7c1c mov ecx, 2 */
+        0x0f, 0x33,                     /* 7c22 rdpmc: #GP */
+        0xf4,
+    };
+    struct flat *f = flat_new();
+    put_real_handler(f, 13);
+    ck_assert_int_eq(run16(f, prog, sizeof prog), CPU_STOP_HALT);
+    ck_assert_uint_eq(reg(f, R_EAX) & 0xffff, 0x7c22);   /* pushed IP */
+    ck_assert_uint_eq(reg(f, R_ESI), 0x80000000);
+    ck_assert_uint_eq(reg(f, R_EDI), 0xff);
+    flat_free(f);
+}
+END_TEST
+
 START_TEST(test_ud)
 {
     static const uint8_t ud0[] = {
@@ -1190,6 +1218,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, test_add_sub_flags);
     tcase_add_test(tc, test_inc_keeps_cf);
     tcase_add_test(tc, test_mul_div);
+    tcase_add_test(tc, test_rdpmc);
     tcase_add_test(tc, test_push_pop);
     tcase_add_test(tc, test_call_ret);
     tcase_add_test(tc, test_loop);

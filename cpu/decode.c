@@ -513,6 +513,12 @@ static void specialize(struct insn *i)
     } else if (i->fn == exec_lea && i->asize == 4 && i->base != NO_REG) {
         i->fn = i->index == NO_REG ? exec_lea_b4 : exec_lea_bi4;
     }
+    static const insn_fn ext[2][2][2] = {   /* [sx][mem][word] */
+        { { exec_movzx_rb4, exec_movzx_rw4 }, { exec_movzx_mb4, exec_movzx_mw4 } },
+        { { exec_movsx_rb4, exec_movsx_rw4 }, { exec_movsx_mb4, exec_movsx_mw4 } },
+    };
+    if (i->fn == exec_movzx || i->fn == exec_movsx)
+        i->fn = ext[i->fn == exec_movsx][i->mod != 3][i->opc2 == 2];
 }
 
 int decode_insn(const uint8_t *bytes, int max, bool code32, struct insn *i)

@@ -314,3 +314,29 @@ HANDLER(exec_lea_bi4)
     c->s.gpr[i->reg] = (uint32_t)c->s.gpr[i->base] +
                        ((uint32_t)c->s.gpr[i->index] << i->scale) + i->disp;
 }
+
+/* MOVZX/MOVSX to a 32-bit register, one handler per source kind and size
+ * (decode_insn picks them): constant-size reads, no run-time tests. */
+#define EXT_FORMS(name, conv)                                                \
+    HANDLER(name##_rb4)                                                      \
+    {                                                                        \
+        c->s.gpr[i->reg] = (uint32_t)conv(*reg8p(c, i->rm));                 \
+    }                                                                        \
+    HANDLER(name##_rw4)                                                      \
+    {                                                                        \
+        c->s.gpr[i->reg] = (uint32_t)conv##16((uint16_t)c->s.gpr[i->rm]);    \
+    }                                                                        \
+    HANDLER(name##_mb4)                                                      \
+    {                                                                        \
+        c->s.gpr[i->reg] = (uint32_t)conv((uint8_t)mem_read(c, i->seg, insn_ea(c, i), 1));\
+    }                                                                        \
+    HANDLER(name##_mw4)                                                      \
+    {                                                                        \
+        c->s.gpr[i->reg] = (uint32_t)conv##16((uint16_t)mem_read(c, i->seg, insn_ea(c, i), 2));\
+    }
+#define ZX(v) (uint8_t)(v)
+#define ZX16(v) (uint16_t)(v)
+#define SX(v) (int8_t)(v)
+#define SX16(v) (int16_t)(v)
+EXT_FORMS(exec_movzx, ZX)
+EXT_FORMS(exec_movsx, SX)

@@ -13,6 +13,7 @@ static const struct cpu_model default_model = {
     .signature = 0x00000633,   /* family 6, model 3, stepping 3 */
     .leaf1_edx = CPUID_FPU | CPUID_TSC | CPUID_CX8 | CPUID_CMOV |
                  CPUID_MMX | CPUID_FXSR | CPUID_SSE | CPUID_SSE2 |
+                 CPUID_CLFSH |   /* CLFLUSH, 64-byte lines (cpu/simd.c) */
                  /* protection, paging and debug (cpu/mmu.c, task.c, v86.c) */
                  CPUID_VME | CPUID_DE | CPUID_PSE | CPUID_PAE | CPUID_PGE |
                  CPUID_SEP,
@@ -55,7 +56,8 @@ void cpuid_query(const struct cpu_model *m, uint32_t leaf, uint32_t subleaf,
         break;
     case 1:
         out[0] = m->signature;
-        out[1] = 0;          /* brand index 0, CLFLUSH 0, 1 logical CPU, APIC id 0 */
+        /* brand index 0, CLFLUSH line 8 x 8 bytes, 1 logical CPU, APIC id 0 */
+        out[1] = (m->leaf1_edx & CPUID_CLFSH) ? 8u << 8 : 0;
         out[2] = m->leaf1_ecx;
         out[3] = m->leaf1_edx;
         break;

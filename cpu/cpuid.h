@@ -38,6 +38,7 @@ int cpuid_leaves(const struct cpu_model *m, uint32_t *leaves, int max);
 #define CPUID_SEP   (1u << 11)
 #define CPUID_PGE   (1u << 13)
 #define CPUID_CMOV  (1u << 15)
+#define CPUID_CLFSH (1u << 19)
 #define CPUID_MMX   (1u << 23)
 #define CPUID_FXSR  (1u << 24)
 #define CPUID_SSE   (1u << 25)

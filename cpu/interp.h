@@ -360,6 +360,9 @@ uint8_t lin_fetch_byte(struct cpu *c, uint32_t lin);
 /* Linear -> host pointer for a fetch of `len` bytes within one page, or NULL
  * (and *phys set) for code outside RAM/ROM.  Faults as an instruction fetch. */
 const uint8_t *mmu_fetch_ptr(struct cpu *c, uint32_t lin, uint64_t *phys);
+/* The page checks of a byte read at lin by the current CPL, without the
+ * read (CLFLUSH): #PF if it would fault. */
+void mmu_probe_read(struct cpu *c, uint32_t lin);
 /* Linear read/write used by descriptor-table and TSS accesses (CPL 0). */
 uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size);
 void lin_write(struct cpu *c, uint32_t lin, uint32_t val, unsigned size);

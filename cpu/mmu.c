@@ -279,6 +279,12 @@ static uint32_t lin_read_page(struct cpu *c, uint32_t lin, unsigned size)
     return (uint32_t)c->bus.mem_read(c->bus.opaque, phys, size);
 }
 
+void mmu_probe_read(struct cpu *c, uint32_t lin)
+{
+    uint32_t tf;
+    translate(c, lin, TLB_READ, c->cpl == 3, &tf);
+}
+
 uint32_t lin_read(struct cpu *c, uint32_t lin, unsigned size)
 {
     if (unlikely(c->dbg_data))

@@ -202,6 +202,21 @@ static HANDLER(exec_fence)
     (void)i;
 }
 
+/* CLFLUSH m8: there is no cache to flush; what remains are the checks
+ * of a byte load (SDM: segment and page faults as a read), except that an
+ * execute-only code segment is allowed.  Nothing is read: MMIO is not
+ * touched. */
+static HANDLER(exec_clflush)
+{
+    const uint32_t off = insn_ea(c, i);
+    const struct x86_seg *s = &c->s.seg[i->seg];
+    const bool exec_only = pmode(c) && !s->unusable && s->present && s->s &&
+                           (s->type & 8) && !(s->type & 2);
+    if (exec_only ? off > s->limit : !seg_ok(c, i->seg, 0, off, 1))
+        seg_fault(c, i->seg);
+    mmu_probe_read(c, (uint32_t)s->base + off);
+}
+
 /* ---- decode ---- */
 
 /* The mandatory-prefix column: F3/F2 (the last one given) win over 66. */
@@ -228,8 +243,9 @@ static insn_fn decode_grp15(struct insn *i, unsigned sub, unsigned pfx)
     case 1: return exec_fxrstor;
     case 2: return exec_ldmxcsr;
     case 3: return exec_stmxcsr;
+    case 7: return exec_clflush;
     }
-    return NULL;   /* XSAVE family, CLFLUSH: not advertised */
+    return NULL;   /* the XSAVE family: not advertised */
 }
 
 void simd_decode(struct dec *d, struct insn *i, unsigned op)

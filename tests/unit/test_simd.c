@@ -223,6 +223,32 @@ static void set_mxcsr(struct flat *f, uint32_t v)
 
 /* ==== NaN rules ==== */
 
+/* CLFLUSH: advertised (CPUID.1 EDX bit 19, a 64-byte line in EBX bits
+ * 15:8), no exception on RAM, #GP past the segment limit, the memory
+ * untouched. */
+START_TEST(test_clflush)
+{
+    struct flat *f = flat_new();
+    static const uint8_t ok[] = {
+        0x66, 0xb8, 1, 0, 0, 0,     /* mov eax, 1 */
+        0x0f, 0xa2,                 /* cpuid */
+        0x0f, 0xae, 0x3e, 0x00, 0x10,   /* clflush [0x1000] */
+    };
+    f->ram[0x1000] = 0x5a;
+    ck_assert_int_eq(RUN(f, ok), NO_EXC);
+    ck_assert_uint_eq(st(f)->gpr[R_EDX] & (1u << 19), 1u << 19);
+    ck_assert_uint_eq((st(f)->gpr[R_EBX] >> 8) & 0xff, 8);
+    ck_assert_uint_eq(f->ram[0x1000], 0x5a);
+    static const uint8_t past_limit[] = {
+        0x0f, 0xae, 0x3e, 0xff, 0xff,   /* clflush [0xffff]: fine */
+        0x67, 0x0f, 0xae, 0x3d, 0x00, 0x00, 0x01, 0x00,   /* clflush [dword 0x10000]: #GP */
+    };
+    ck_assert_int_eq(RUN(f, past_limit), 13);
+    ck_assert_uint_eq(fault_ip(f), 0x7c05);
+    flat_free(f);
+}
+END_TEST
+
 START_TEST(test_nan_propagation)
 {
     struct flat *f = flat_new();
@@ -1000,6 +1026,7 @@ static Suite *simd_suite(void)
 {
     Suite *s = suite_create("simd");
     TCase *tc = tcase_create("simd");
+    tcase_add_test(tc, test_clflush);
     tcase_add_test(tc, test_nan_propagation);
     tcase_add_test(tc, test_minmax_nan_zero);
     tcase_add_test(tc, test_sqrt);

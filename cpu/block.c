@@ -46,7 +46,7 @@ static void block_cache_flush(struct cpu *c)
     c->dead_list = NULL;
     c->next_free = 0;
     if (c->cur_block)
-        c->stop_block = true;
+        cpu_end_block(c);
 }
 
 static void hash_remove(struct cpu *c, struct block *b)
@@ -71,7 +71,7 @@ void code_page_written(struct cpu *c, uint64_t phys_page)
         b->valid = false;
         b->gen++;   /* jump-cache entries to it go stale */
         if (b == c->cur_block)
-            c->stop_block = true;   /* self-modifying: leave it after this insn */
+            cpu_end_block(c);   /* self-modifying: leave it after this insn */
         b->page_next = c->dead_list;
         c->dead_list = b;
         b = next;

@@ -98,7 +98,7 @@ void cpu_flush_translations(struct cpu *c)
 void cpu_request_stop(struct cpu *c)
 {
     c->stop_request = true;
-    c->stop_block = true;
+    cpu_end_block(c);
 }
 
 uint64_t cpu_insn_count(const struct cpu *c)
@@ -309,7 +309,7 @@ void dbg_check_data(struct cpu *c, uint32_t lin, unsigned size, bool write)
     uint32_t hit = dr_match(c, lin, size, write ? 1 : 3);
     if (hit) {
         c->dbg_pending |= hit;
-        c->stop_block = true;
+        cpu_end_block(c);
     }
 }
 
@@ -318,7 +318,7 @@ void dbg_check_io(struct cpu *c, uint16_t port, unsigned size)
     uint32_t hit = dr_match(c, port, size, 2);
     if (hit) {
         c->dbg_pending |= hit;
-        c->stop_block = true;
+        cpu_end_block(c);
     }
 }
 
@@ -462,11 +462,11 @@ static enum cpu_stop run_blocks(struct cpu *c, const uint64_t end)
         const struct insn *i = b->insns;
         const struct insn *stop = i + n;
         c->delivered = false;
-        /* events delivered and stop requests made between blocks set
+        /* events delivered and stop requests made between blocks touch
          * these; inside the block only its own instructions may (which
          * the dead-flag and followed-JMP forms rely on) */
         c->jumped = false;
-        c->stop_block = false;
+        c->run_end = stop;
         /* EIP stays at the block start while it runs (struct cpu); the
          * forms with dead flags only when the whole block runs */
         if (likely(n == b->n)) {
@@ -474,15 +474,14 @@ static enum cpu_stop run_blocks(struct cpu *c, const uint64_t end)
                 c->cur_insn = i;
                 i->fast(c, i);
                 i++;
-            } while (i < stop && !c->stop_block);
+            } while ((uintptr_t)i < (uintptr_t)c->run_end);
         } else {
             do {
                 c->cur_insn = i;
                 i->fn(c, i);
                 i++;
-            } while (i < stop && !c->stop_block);
+            } while ((uintptr_t)i < (uintptr_t)c->run_end);
         }
-        c->stop_block = false;
         c->icount += (uint64_t)(i - b->insns);
         c->cur_block = NULL;
         c->cur_insn = NULL;
@@ -525,7 +524,6 @@ enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
         c->icount++;
         c->cur_block = NULL;
         c->cur_insn = NULL;
-        c->stop_block = false;
         c->dbg_pending = 0;   /* the instruction did not complete */
         c->rf_keep = false;
         int vec = c->exc_vec, err = c->exc_err;

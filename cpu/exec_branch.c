@@ -13,7 +13,7 @@ static inline void jump_near(struct cpu *c, uint32_t target, unsigned osize)
     if (unlikely(target > c->s.seg[S_CS].limit))
         cpu_fault(c, EXC_GP, 0);
     cpu_set_next_eip(c, target);
-    c->stop_block = true;
+    cpu_end_block(c);
 }
 
 /* One Jcc handler per condition, the condition inlined. */

@@ -60,7 +60,7 @@ HANDLER(exec_mov_sreg_load)
     load_seg(c, i->opc2, sel);
     if (i->opc2 == S_SS) {
         c->shadow = 2;          /* no interrupt or #DB trap before the next */
-        c->stop_block = true;   /* instruction has run */
+        cpu_end_block(c);   /* instruction has run */
     }
 }
 
@@ -202,7 +202,7 @@ HANDLER(exec_pop_sreg)
     cpu_set_sp(c, (uint32_t)c->s.gpr[R_ESP] + i->osize);
     if (i->opc2 == S_SS) {
         c->shadow = 2;
-        c->stop_block = true;
+        cpu_end_block(c);
     }
 }
 
@@ -242,7 +242,7 @@ HANDLER(exec_popf)
     unsigned iopl = (c->s.rflags >> 12) & 3;
     if ((c->s.rflags & F_VM) && iopl < 3) {
         v86_popf(c, sz);          /* VME, or #GP */
-        c->stop_block = true;
+        cpu_end_block(c);
         return;
     }
     uint32_t v = cpu_pop(c, sz);
@@ -254,7 +254,7 @@ HANDLER(exec_popf)
     if (c->cpl <= iopl)
         mask |= F_IF;
     cpu_set_eflags(c, v, mask);
-    c->stop_block = true;   /* IF or TF may now allow an event */
+    cpu_end_block(c);   /* IF or TF may now allow an event */
 }
 
 HANDLER(exec_enter)

@@ -59,7 +59,7 @@ HANDLER(exec_hlt)
     (void)i;
     need_cpl0(c);
     c->halted = true;
-    c->stop_block = true;
+    cpu_end_block(c);
 }
 
 static bool if_allowed(const struct cpu *c)
@@ -91,7 +91,7 @@ HANDLER(exec_sti)
     if (!(c->s.rflags & F_IF)) {
         c->s.rflags |= F_IF;
         c->shadow = 1;          /* one more instruction before interrupts */
-        c->stop_block = true;
+        cpu_end_block(c);
     }
 }
 
@@ -264,7 +264,7 @@ static void set_cr0(struct cpu *c, uint32_t v)
         for (int s = 0; s < 6; s++)
             seg_update_ranges(c, s);
         tlb_flush(c);
-        c->stop_block = true;
+        cpu_end_block(c);
     }
 }
 
@@ -353,7 +353,7 @@ static void set_cr4(struct cpu *c, uint32_t v)
         tlb_flush(c);
     if ((old ^ v) & CR4_DE)
         dbg_update(c);
-    c->stop_block = true;
+    cpu_end_block(c);
 }
 
 /* 0F 20/22: MOV r32, CRn / MOV CRn, r32 (opc2 bit 0: to CR). */
@@ -411,7 +411,7 @@ HANDLER(exec_mov_dr)
         c->s.dr[dr] = v;
         dbg_update(c);
     }
-    c->stop_block = true;   /* breakpoints may now apply to this block */
+    cpu_end_block(c);   /* breakpoints may now apply to this block */
 }
 
 HANDLER(exec_clts)
@@ -597,7 +597,7 @@ HANDLER(exec_sysenter)
     flat_seg(c, S_SS, (uint16_t)((cs & ~3u) + 8), 0);
     c->s.gpr[R_ESP] = (uint32_t)c->s.sysenter_esp;
     cpu_set_next_eip(c, (uint32_t)c->s.sysenter_eip);
-    c->stop_block = true;
+    cpu_end_block(c);
 }
 
 HANDLER(exec_sysexit)
@@ -611,5 +611,5 @@ HANDLER(exec_sysexit)
     flat_seg(c, S_SS, (uint16_t)((cs & ~3u) + 24) | 3, 3);
     c->s.gpr[R_ESP] = (uint32_t)c->s.gpr[R_ECX];
     cpu_set_next_eip(c, (uint32_t)c->s.gpr[R_EDX]);
-    c->stop_block = true;
+    cpu_end_block(c);
 }

@@ -34,7 +34,7 @@ static inline int32_t step(const struct cpu *c, unsigned sz)
         for (unsigned n = 0; areg(c, R_ECX, i->asize) != 0; n++) {           \
             if (n == STR_CHUNK) {                                            \
                 cpu_set_next_eip(c, cpu_cur_eip(c));   /* resume after pending events */    \
-                c->stop_block = true;                                        \
+                cpu_end_block(c);                                        \
                 return;                                                      \
             }                                                                \
             bool more = body_call;                                           \
@@ -255,7 +255,7 @@ static uint32_t stos_run(struct cpu *c, const struct insn *i, uint32_t cnt)
         while ((cnt = areg(c, R_ECX, i->asize)) != 0) {                      \
             if (done >= STR_CHUNK * 16) {                                    \
                 cpu_set_next_eip(c, cpu_cur_eip(c));                                        \
-                c->stop_block = true;                                        \
+                cpu_end_block(c);                                        \
                 return;                                                      \
             }                                                                \
             uint32_t n = run(c, i, cnt);                                     \

@@ -210,7 +210,7 @@ void cpu_load_eflags(struct cpu *c, uint32_t val, uint32_t mask)
     if ((old ^ (uint32_t)c->s.rflags) & F_VM) {
         for (int s = 0; s < 6; s++)
             seg_update_ranges(c, s);
-        c->stop_block = true;
+        cpu_end_block(c);
     }
 }
 
@@ -313,7 +313,7 @@ static void real_far_jump(struct cpu *c, uint16_t sel, uint32_t eip,
     load_seg(c, S_CS, sel);
     cpu_mode_changed(c);
     cpu_set_next_eip(c, eip);
-    c->stop_block = true;   /* the decode mode may have changed */
+    cpu_end_block(c);   /* the decode mode may have changed */
 }
 
 /* Load CS with a checked code descriptor at privilege cpl (its RPL). */
@@ -326,7 +326,7 @@ static void load_cs(struct cpu *c, struct desc *d, uint32_t addr, uint16_t sel,
     s.type |= 1;
     s.sel = (uint16_t)((sel & ~3u) | cpl);
     seg_set(c, S_CS, &s);
-    c->stop_block = true;
+    cpu_end_block(c);
 }
 
 /* Call gate: DPL/RPL were checked by the caller. */
@@ -484,7 +484,7 @@ static void iret_to_v86(struct cpu *c, uint32_t eip, uint16_t cs, uint32_t fl)
     c->s.gpr[R_ESP] = esp;
     cpu_set_cpl(c, 3);
     cpu_set_next_eip(c, eip & 0xffff);
-    c->stop_block = true;
+    cpu_end_block(c);
 }
 
 void cpu_far_return(struct cpu *c, unsigned osize, uint16_t extra, bool iret)
@@ -508,7 +508,7 @@ void cpu_far_return(struct cpu *c, unsigned osize, uint16_t extra, bool iret)
         if (iret)
             iret_set_flags(c, fl, iret_mask(c, sz));
         cpu_set_next_eip(c, eip);
-        c->stop_block = true;
+        cpu_end_block(c);
         return;
     }
     if (iret && (c->s.rflags & F_NT)) {
@@ -570,7 +570,7 @@ void cpu_far_return(struct cpu *c, unsigned osize, uint16_t extra, bool iret)
     if (iret)
         iret_set_flags(c, fl, mask);
     cpu_set_next_eip(c, eip);
-    c->stop_block = true;
+    cpu_end_block(c);
 }
 
 /* ---- interrupt and exception delivery ---- */
@@ -702,5 +702,5 @@ void cpu_deliver(struct cpu *c, int vec, int err, bool soft, uint32_t ret_eip)
     else
         deliver_real(c, vec, ret_eip);
     c->ext = 0;
-    c->stop_block = true;
+    cpu_end_block(c);
 }

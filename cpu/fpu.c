@@ -58,7 +58,7 @@ void fpu_pending(struct cpu *c)
         cpu_fault(c, EXC_MF, NO_ERR);
     if (c->bus.ferr) {
         c->bus.ferr(c->bus.opaque);
-        c->stop_block = true;
+        cpu_end_block(c);
     }
 }
 

@@ -126,7 +126,9 @@ struct cpu {
     bool jumped;
     uint32_t ip_mask;      /* 0xffff for 16-bit code, 0xffffffff for 32-bit */
     uint8_t cpl;
-    bool stop_block;       /* end the current block after this instruction */
+    /* The run loop goes on while the next instruction lies below this;
+     * cpu_end_block() clears it (end the block after this instruction). */
+    const struct insn *run_end;
     bool stop_request;     /* cpu_request_stop() */
     bool halted;
     bool shutdown;
@@ -193,6 +195,11 @@ struct cpu {
     uint64_t perfevtsel[2], perfctr[2];
     bool pmc_logged;
 };
+
+static inline void cpu_end_block(struct cpu *c)
+{
+    c->run_end = NULL;
+}
 
 /* ---- decoded blocks (cpu/block.c) ----
  * The run loop finds the next block through the jump cache (keyed by the

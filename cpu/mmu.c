@@ -457,5 +457,5 @@ void cpu_set_a20(struct cpu *c, bool enabled)
         return;
     c->a20_mask = m;
     tlb_flush(c);
-    c->stop_block = true;   /* the code under CS:EIP may have moved */
+    cpu_end_block(c);   /* the code under CS:EIP may have moved */
 }

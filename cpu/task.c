@@ -275,7 +275,7 @@ void task_switch(struct cpu *c, uint16_t sel, struct desc *d, uint32_t daddr,
     c->delivered = true;   /* no single-step trap from the old context */
     for (int s = 0; s < 6; s++)
         seg_set_null(c, s, t.sel[s]);
-    c->stop_block = true;
+    cpu_end_block(c);
     if (n32 && (c->s.cr0 & CR0_PG)) {
         c->s.cr3 = t.cr3;
         if ((c->s.cr4 & CR4_PAE) && !mmu_load_pdptes(c, t.cr3, true)) {

@@ -40,7 +40,7 @@ bool v86_soft_int(struct cpu *c, int vec)
         cpu_set_next_eip(c, v & 0xffff);
         c->s.rflags &= ~(uint64_t)(F_TF | F_RF | (iopl(c) == 3 ? F_IF : F_VIF));
         c->delivered = true;
-        c->stop_block = true;
+        cpu_end_block(c);
         return true;
     }
     if (iopl(c) < 3)
@@ -76,7 +76,7 @@ void v86_iret(struct cpu *c, unsigned osize)
     if (mask & fl & F_RF)
         c->rf_keep = true;
     cpu_set_next_eip(c, eip);
-    c->stop_block = true;
+    cpu_end_block(c);
 }
 
 void v86_pushf(struct cpu *c, unsigned osize)

@@ -38,10 +38,8 @@ static void block_cache_flush(struct cpu *c)
 {
     memset(c->hash, 0, (sizeof *c->hash) << HASH_BITS);
     memset(c->page_blocks, 0, NR_PAGES * sizeof *c->page_blocks);
-    for (unsigned k = 0; k < c->nblocks; k++) {
-        c->blocks[k].valid = false;
+    for (unsigned k = 0; k < c->nblocks; k++)
         c->blocks[k].gen++;   /* jump-cache entries to it go stale */
-    }
     c->free_list = NULL;
     c->dead_list = NULL;
     c->next_free = 0;
@@ -68,7 +66,6 @@ void code_page_written(struct cpu *c, uint64_t phys_page)
     while (b) {
         struct block *next = b->page_next;
         hash_remove(c, b);
-        b->valid = false;
         b->gen++;   /* jump-cache entries to it go stale */
         if (b == c->cur_block)
             cpu_end_block(c);   /* self-modifying: leave it after this insn */
@@ -247,7 +244,6 @@ struct block *block_lookup(struct cpu *c, struct block *scratch)
             if (b->bytes) {
                 b->phys = phys;
                 b->mode = mode;
-                b->valid = true;
                 unsigned h = block_hash(phys, mode);
                 b->hash_next = c->hash[h];
                 c->hash[h] = b;
@@ -280,6 +276,5 @@ struct block *block_lookup(struct cpu *c, struct block *scratch)
     scratch->insns[0].fast = scratch->insns[0].fn;
     scratch->n = 1;
     scratch->bytes = (uint16_t)len;
-    scratch->valid = true;
     return scratch;
 }

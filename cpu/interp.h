@@ -65,8 +65,7 @@ struct block {
     uint32_t mode;          /* decode mode key (CS.D, ...) */
     uint16_t n;             /* instructions */
     uint16_t bytes;         /* bytes covered */
-    bool valid;
-    uint32_t gen;           /* bumped each time the slot is reused */
+    uint32_t gen;           /* bumped when the slot is reused or invalidated */
     struct block *hash_next;
     struct block *page_next;
     struct insn insns[BLOCK_MAX_INSNS];
@@ -546,11 +545,7 @@ static inline bool cpu_cond_inline(const struct cpu *c, unsigned cc)
             return ((int32_t)res < 0) ^ inv;
         break;
     case 1:     /* B */
-        if (l->op == LF_SUB)
-            return (a < b) ^ inv;
-        if (l->op == LF_LOGIC)
-            return inv;
-        break;
+        return lf_cf(c) ^ inv;
     case 3:     /* BE */
         if (l->op == LF_SUB)
             return (a <= b) ^ inv;
@@ -581,18 +576,16 @@ static inline uint32_t cpu_cur_eip(const struct cpu *c)
         return c->eip;
     return c->eip + c->cur_insn->off;   /* a block never wraps IP */
 }
-/* The EIP after the running instruction (its return address), not yet
- * wrapped to 16 bits (the run loop masks it when it moves on). */
-static inline uint32_t cpu_next_eip(const struct cpu *c)
-{
-    if (!c->cur_insn)
-        return c->eip;
-    return c->eip + c->cur_insn->off + c->cur_insn->len;
-}
-/* The same for a handler's own instruction i (cheaper: no cur_insn). */
+/* The EIP after instruction i of the running block (its return address),
+ * not yet wrapped to 16 bits (the run loop masks it when it moves on). */
 static inline uint32_t insn_next_eip(const struct cpu *c, const struct insn *i)
 {
     return c->eip + i->off + i->len;
+}
+/* The same for the running instruction (between blocks: c->eip). */
+static inline uint32_t cpu_next_eip(const struct cpu *c)
+{
+    return c->cur_insn ? insn_next_eip(c, c->cur_insn) : c->eip;
 }
 /* A control transfer: the block ends and continues at eip. */
 static inline void cpu_set_next_eip(struct cpu *c, uint32_t eip)

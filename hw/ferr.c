@@ -18,13 +18,6 @@ static void ferr_assert(void *opaque)
     machine_set_irq(f->m, FERR_IRQ, 1);
 }
 
-static uint32_t ferr_pio_read(void *opaque, uint16_t port, unsigned size)
-{
-    (void)opaque;
-    (void)port;
-    return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
-}
-
 static void ferr_pio_write(void *opaque, uint16_t port, uint32_t val,
                            unsigned size)
 {
@@ -49,7 +42,8 @@ struct ferr *ferr_new(struct machine *m, char *err, size_t errlen)
         return NULL;
     }
     f->m = m;
-    if (machine_add_pio(m, FERR_PORT, 1, ferr_pio_read, ferr_pio_write, f,
+    /* write-only: reads get the machine's all-ones */
+    if (machine_add_pio(m, FERR_PORT, 1, NULL, ferr_pio_write, f,
                         "ferr") != 0) {
         snprintf(err, errlen, "ferr: port 0xf0 already in use");
         free(f);

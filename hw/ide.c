@@ -259,7 +259,7 @@ static void identify_checksum(uint16_t *id)
 }
 
 /* The selected-mode bits of words 62, 63 and 88. */
-static void identify_modes(const struct ide_dev *d, uint16_t *id)
+void ide_identify_modes(const struct ide_dev *d, uint16_t *id)
 {
     unsigned type = d->xfer_mode >> 3, mode = d->xfer_mode & 7;
     if (type == 2)
@@ -324,7 +324,7 @@ static void ata_identify(struct ide_dev *d, uint16_t *id)
     id[93] = 0x6001;                        /* device 0 passed, 80 wire */
     for (int i = 0; i < 4; i++)
         id[100 + i] = (uint16_t)(d->sectors >> (16 * i));
-    identify_modes(d, id);
+    ide_identify_modes(d, id);
     identify_checksum(id);
 }
 

@@ -119,13 +119,7 @@ void atapi_identify(struct ide_dev *d, uint16_t id[256])
     id[72] = 30;
     id[80] = 0x1e;                    /* ATA/ATAPI-1 to -4 */
     id[88] = 0x3f;                    /* UDMA 0-5 */
-    unsigned type = d->xfer_mode >> 3, mode = d->xfer_mode & 7;
-    if (type == 2)
-        id[62] |= (uint16_t)(0x100 << mode);
-    else if (type == 4)
-        id[63] |= (uint16_t)(0x100 << mode);
-    else if (type == 8)
-        id[88] |= (uint16_t)(0x100 << mode);
+    ide_identify_modes(d, id);
 }
 
 void atapi_reset(struct ide_dev *d)

@@ -146,6 +146,8 @@ void ide_padstr(char *dst, const char *src, size_t len);
 
 /* ---- ide_atapi.c ---- */
 void atapi_identify(struct ide_dev *d, uint16_t id[256]);
+/* The selected transfer mode in IDENTIFY words 62, 63 and 88 (ide.c). */
+void ide_identify_modes(const struct ide_dev *d, uint16_t *id);
 void atapi_reset(struct ide_dev *d);
 /* PACKET (A0h) accepted: take the 12 command bytes. */
 void atapi_packet_start(struct ide_dev *d);

@@ -170,6 +170,23 @@ dma_read:
         pop     bp
         ret
 
+; load_item: CS:SI -> an item's fw_cfg keys (address, size, data; a byte
+; each).  EDI = its address, ECX = its size, then the data is DMAed there.
+; CF set on a DMA error.  Clobbers EAX, EDX.
+load_item:
+        movzx   ax, byte [cs:si]
+        call    cfg_read32
+        mov     edi, eax
+        movzx   ax, byte [cs:si + 1]
+        call    cfg_read32
+        mov     ecx, eax
+        movzx   ax, byte [cs:si + 2]
+        jmp     dma_read
+
+keys_kernel:    db K_KERNEL_ADDR, K_KERNEL_SIZE, K_KERNEL_DATA
+keys_initrd:    db K_INITRD_ADDR, K_INITRD_SIZE, K_INITRD_DATA
+keys_cmdline:   db K_CMDLINE_ADDR, K_CMDLINE_SIZE, K_CMDLINE_DATA
+
 ; fail: SI = message (in this ROM).  Print it, then let the BIOS try the
 ; next boot device.
 fail:
@@ -304,24 +321,12 @@ bev:
         call    dma_read
         jc      dma_failed
 .no_initrd:
-        mov     ax, K_KERNEL_ADDR
-        call    cfg_read32
-        mov     edi, eax
-        mov     ax, K_KERNEL_SIZE
-        call    cfg_read32
-        mov     ecx, eax
-        mov     ax, K_KERNEL_DATA
-        call    dma_read
+        mov     si, keys_kernel
+        call    load_item
         jc      dma_failed
 
-        mov     ax, K_CMDLINE_ADDR
-        call    cfg_read32
-        mov     edi, eax
-        mov     ax, K_CMDLINE_SIZE
-        call    cfg_read32
-        mov     ecx, eax
-        mov     ax, K_CMDLINE_DATA
-        call    dma_read
+        mov     si, keys_cmdline
+        call    load_item
         jc      dma_failed
 
         ; The stack ends where the setup's heap does: at the command line
@@ -356,24 +361,12 @@ dma_failed:
 
 ; ---- multiboot ----
 multiboot:
-        mov     ax, K_INITRD_ADDR
-        call    cfg_read32
-        mov     ebx, eax                ; EBX = the information block
-        mov     edi, eax
-        mov     ax, K_INITRD_SIZE
-        call    cfg_read32
-        mov     ecx, eax
-        mov     ax, K_INITRD_DATA
-        call    dma_read
+        mov     si, keys_initrd
+        call    load_item
         jc      dma_failed
-        mov     ax, K_KERNEL_ADDR
-        call    cfg_read32
-        mov     edi, eax
-        mov     ax, K_KERNEL_SIZE
-        call    cfg_read32
-        mov     ecx, eax
-        mov     ax, K_KERNEL_DATA
-        call    dma_read
+        mov     ebx, edi                ; EBX = the information block
+        mov     si, keys_kernel
+        call    load_item
         jc      dma_failed
 
         ; FS:0 = the block; ES:DI = its memory map (both below 1 MiB)

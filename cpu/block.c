@@ -42,6 +42,7 @@ static void block_cache_flush(struct cpu *c)
         c->blocks[k].gen++;   /* jump-cache entries to it go stale */
     c->free_list = NULL;
     c->dead_list = NULL;
+    c->reclaim = false;
     c->next_free = 0;
     if (c->cur_block)
         cpu_end_block(c);
@@ -71,6 +72,7 @@ void code_page_written(struct cpu *c, uint64_t phys_page)
             cpu_end_block(c);   /* self-modifying: leave it after this insn */
         b->page_next = c->dead_list;
         c->dead_list = b;
+        c->reclaim = true;
         b = next;
     }
 }
@@ -92,6 +94,7 @@ void block_reclaim(struct cpu *c)
         b->hash_next = c->free_list;
         c->free_list = b;
     }
+    c->reclaim = false;
 }
 
 static struct block *block_alloc(struct cpu *c)
@@ -217,7 +220,7 @@ struct block *block_lookup(struct cpu *c, struct block *scratch)
     uint32_t mode = code32;
     uint64_t phys;
     struct jump_cache *jc = &c->jc[jc_index(lin)];
-    struct block *hit = jc_probe(c, jc, lin, mode);
+    struct block *hit = jc_probe(c, jc, lin, mode, c->eip);
     if (hit)
         return hit;
     if (c->eip > c->s.seg[S_CS].limit)
@@ -274,6 +277,7 @@ struct block *block_lookup(struct cpu *c, struct block *scratch)
         cpu_fault(c, EXC_GP, 0);
     scratch->insns[0].off = 0;
     scratch->insns[0].fast = scratch->insns[0].fn;
+    scratch->insns[1] = (struct insn){ .fn = exec_block_end, .fast = exec_block_end };
     scratch->n = 1;
     scratch->bytes = (uint16_t)len;
     return scratch;

@@ -394,12 +394,14 @@ static enum cpu_stop run_blocks(struct cpu *c, const uint64_t end)
     enum cpu_stop why = CPU_STOP_BUDGET;
 
     for (;;) {
-        if (unlikely(c->dead_list != NULL))
-            block_reclaim(c);
-        if (c->stop_request) {
-            c->stop_request = false;
-            why = CPU_STOP_REQUEST;
-            break;
+        if (unlikely(c->attn)) {
+            if (c->reclaim)
+                block_reclaim(c);
+            if (c->stop_request) {
+                c->stop_request = false;
+                why = CPU_STOP_REQUEST;
+                break;
+            }
         }
         if (irq_ready(c)) {
             int vec = c->bus.intr_ack(c->bus.opaque);
@@ -416,7 +418,7 @@ static enum cpu_stop run_blocks(struct cpu *c, const uint64_t end)
                     dbg_trap(c, c->dbg_pending);
             }
         }
-        if (c->halted) {
+        if (unlikely(c->halted)) {
             why = CPU_STOP_HALT;
             break;
         }
@@ -444,7 +446,7 @@ static enum cpu_stop run_blocks(struct cpu *c, const uint64_t end)
         uint64_t n = b->n;
         /* TF and RF (one instruction, then a trap / RF cleared) */
         const uint32_t fl = (uint32_t)c->s.rflags & (F_TF | F_RF);
-        if (unlikely(fl | c->shadow | dbg)) {
+        if (unlikely(fl | c->attn)) {
             bool one = c->trace || c->single_step || c->shadow || c->nbps || fl;
             if (one)
                 n = 1;
@@ -470,11 +472,17 @@ static enum cpu_stop run_blocks(struct cpu *c, const uint64_t end)
         /* EIP stays at the block start while it runs (struct cpu); the
          * forms with dead flags only when the whole block runs */
         if (likely(n == b->n)) {
+            /* threaded handlers run on by themselves, into the following
+             * blocks too (block_chain): cur_block and cur_insn name the
+             * last one that ran when the chain returns */
+            c->cur_insn = i;
+            c->chain_left = 64;
             do {
-                c->cur_insn = i;
                 i->fast(c, i);
-                i++;
+                i = c->cur_insn + 1;
+                c->cur_insn = i;
             } while ((uintptr_t)i < (uintptr_t)c->run_end);
+            b = c->cur_block;
         } else {
             do {
                 c->cur_insn = i;
@@ -501,6 +509,7 @@ static enum cpu_stop run_blocks(struct cpu *c, const uint64_t end)
 enum cpu_stop cpu_run(struct cpu *c, uint64_t budget)
 {
     const uint64_t end = c->icount + budget;
+    c->icount_end = end;
 
     c->stop_request = false;
     c->stepped = false;

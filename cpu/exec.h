@@ -8,6 +8,33 @@
 
 #define HANDLER(name) void name(struct cpu *c, const struct insn *i)
 
+/* Threaded twins (see thread_next): TWIN for handlers that cannot end
+ * the block, TWIN_CHECKED for those that may (memory accesses).  flatten:
+ * the handler's body is inlined into its twin, not called. */
+struct insn_twin {
+    insn_fn fn, threaded;
+};
+#define TWIN_ATTR static __attribute__((flatten)) void
+#define TWIN(fn)                                                             \
+    TWIN_ATTR fn##_thr(struct cpu *c, const struct insn *i)                  \
+    {                                                                        \
+        fn(c, i);                                                            \
+        thread_next(c, i);                                                   \
+    }
+#define TWIN_CHECKED(fn)                                                     \
+    TWIN_ATTR fn##_thr(struct cpu *c, const struct insn *i)                  \
+    {                                                                        \
+        fn(c, i);                                                            \
+        thread_next_checked(c, i);                                           \
+    }
+#define TWIN_ENTRY(fn) { fn, fn##_thr }
+/* per file, ended by { NULL, NULL } */
+extern const struct insn_twin arith_twins[], data_twins[], shift_twins[],
+    branch_twins[];
+/* The threaded twin of fn, or fn itself (cpu/threaded.c). */
+insn_fn threaded_form(insn_fn fn);
+HANDLER(exec_block_end);
+
 enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 
 /* [op][form][size index: 0=8, 1=16, 2=32] */

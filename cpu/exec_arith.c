@@ -495,3 +495,44 @@ HANDLER(exec_imul3_r4_nf)
 {
     c->s.gpr[i->reg] = (uint32_t)c->s.gpr[i->rm] * i->imm;
 }
+
+/* Threaded twins of the frequent forms (see thread_next in interp.h). */
+#define ALU_TWINS(op)                                                        \
+    TWIN(alu##op##_rr4) TWIN(alu##op##_ri4) TWIN(alu##op##_rr1)              \
+    TWIN(alu##op##_ri1) TWIN_CHECKED(alu##op##_rm4)                          \
+    TWIN_CHECKED(alu##op##_mr4) TWIN_CHECKED(alu##op##_mi4)                  \
+    TWIN_CHECKED(alu##op##_rm1) TWIN_CHECKED(alu##op##_mi1)
+#define ALU_TWIN_ENTRIES(op)                                                 \
+    TWIN_ENTRY(alu##op##_rr4), TWIN_ENTRY(alu##op##_ri4),                    \
+    TWIN_ENTRY(alu##op##_rr1), TWIN_ENTRY(alu##op##_ri1),                    \
+    TWIN_ENTRY(alu##op##_rm4), TWIN_ENTRY(alu##op##_mr4),                    \
+    TWIN_ENTRY(alu##op##_mi4), TWIN_ENTRY(alu##op##_rm1),                    \
+    TWIN_ENTRY(alu##op##_mi1)
+ALU_TWINS(0) ALU_TWINS(1) ALU_TWINS(2) ALU_TWINS(3)
+ALU_TWINS(4) ALU_TWINS(5) ALU_TWINS(6) ALU_TWINS(7)
+#define ALU_NF_TWINS(op) TWIN(alu##op##_rr4_nf) TWIN(alu##op##_ri4_nf)
+ALU_NF_TWINS(0) ALU_NF_TWINS(1) ALU_NF_TWINS(4) ALU_NF_TWINS(5) ALU_NF_TWINS(6)
+TWIN(test_rr4) TWIN(test_ri4) TWIN(test_rr1) TWIN(test_ri1)
+TWIN_CHECKED(test_mr4) TWIN_CHECKED(test_mi4) TWIN_CHECKED(test_mi1)
+TWIN(exec_inc_r4) TWIN(exec_dec_r4) TWIN(exec_not_r4) TWIN(exec_neg_r4)
+TWIN(exec_imul2_r4) TWIN(exec_imul3_r4) TWIN(exec_neg_r4_nf)
+TWIN(exec_imul2_r4_nf) TWIN(exec_imul3_r4_nf)
+
+const struct insn_twin arith_twins[] = {
+    ALU_TWIN_ENTRIES(0), ALU_TWIN_ENTRIES(1), ALU_TWIN_ENTRIES(2),
+    ALU_TWIN_ENTRIES(3), ALU_TWIN_ENTRIES(4), ALU_TWIN_ENTRIES(5),
+    ALU_TWIN_ENTRIES(6), ALU_TWIN_ENTRIES(7),
+    TWIN_ENTRY(alu0_rr4_nf), TWIN_ENTRY(alu0_ri4_nf),
+    TWIN_ENTRY(alu1_rr4_nf), TWIN_ENTRY(alu1_ri4_nf),
+    TWIN_ENTRY(alu4_rr4_nf), TWIN_ENTRY(alu4_ri4_nf),
+    TWIN_ENTRY(alu5_rr4_nf), TWIN_ENTRY(alu5_ri4_nf),
+    TWIN_ENTRY(alu6_rr4_nf), TWIN_ENTRY(alu6_ri4_nf),
+    TWIN_ENTRY(test_rr4), TWIN_ENTRY(test_ri4), TWIN_ENTRY(test_rr1),
+    TWIN_ENTRY(test_ri1), TWIN_ENTRY(test_mr4), TWIN_ENTRY(test_mi4),
+    TWIN_ENTRY(test_mi1),
+    TWIN_ENTRY(exec_inc_r4), TWIN_ENTRY(exec_dec_r4), TWIN_ENTRY(exec_not_r4),
+    TWIN_ENTRY(exec_neg_r4), TWIN_ENTRY(exec_imul2_r4),
+    TWIN_ENTRY(exec_imul3_r4), TWIN_ENTRY(exec_neg_r4_nf),
+    TWIN_ENTRY(exec_imul2_r4_nf), TWIN_ENTRY(exec_imul3_r4_nf),
+    { NULL, NULL },
+};

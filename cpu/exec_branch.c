@@ -27,6 +27,23 @@ JCC_FORM(0) JCC_FORM(1) JCC_FORM(2) JCC_FORM(3) JCC_FORM(4) JCC_FORM(5)
 JCC_FORM(6) JCC_FORM(7) JCC_FORM(8) JCC_FORM(9) JCC_FORM(10) JCC_FORM(11)
 JCC_FORM(12) JCC_FORM(13) JCC_FORM(14) JCC_FORM(15)
 
+/* Threaded twins (see thread_next in interp.h): a Jcc not taken goes on
+ * with the next instruction, a taken one leaves the block (for the next
+ * one directly where block_chain can). */
+#define JCC_TWIN(cc)                                                         \
+    static void exec_jcc##cc##_thr(struct cpu *c, const struct insn *i)     \
+    {                                                                        \
+        if (cpu_cond_inline(c, cc)) {                                        \
+            jump_near(c, insn_next_eip(c, i) + i->imm, i->osize);            \
+            block_chain(c, i, c->next_eip);                                  \
+            return;                                                          \
+        }                                                                    \
+        thread_next(c, i);                                                   \
+    }
+JCC_TWIN(0) JCC_TWIN(1) JCC_TWIN(2) JCC_TWIN(3) JCC_TWIN(4) JCC_TWIN(5)
+JCC_TWIN(6) JCC_TWIN(7) JCC_TWIN(8) JCC_TWIN(9) JCC_TWIN(10) JCC_TWIN(11)
+JCC_TWIN(12) JCC_TWIN(13) JCC_TWIN(14) JCC_TWIN(15)
+
 const insn_fn jcc_handlers[16] = {
     exec_jcc0, exec_jcc1, exec_jcc2, exec_jcc3, exec_jcc4, exec_jcc5,
     exec_jcc6, exec_jcc7, exec_jcc8, exec_jcc9, exec_jcc10, exec_jcc11,
@@ -208,3 +225,26 @@ HANDLER(exec_bound)
     if (v < lo || v > hi)
         cpu_fault(c, EXC_BR, NO_ERR);
 }
+
+/* Near jumps, calls and returns at the end of a block go on into the
+ * target block where they can (block_chain). */
+#define TWIN_JUMP(fn)                                                        \
+    static void fn##_thr(struct cpu *c, const struct insn *i)                \
+    {                                                                        \
+        fn(c, i);                                                            \
+        if (c->jumped)                                                       \
+            block_chain(c, i, c->next_eip);                                  \
+    }
+TWIN_JUMP(exec_jmp_rel) TWIN_JUMP(exec_call_rel) TWIN_JUMP(exec_ret)
+TWIN_JUMP(exec_jmp_E) TWIN_JUMP(exec_call_E)
+
+const struct insn_twin branch_twins[] = {
+    TWIN_ENTRY(exec_jcc0), TWIN_ENTRY(exec_jcc1), TWIN_ENTRY(exec_jcc2),
+    TWIN_ENTRY(exec_jcc3), TWIN_ENTRY(exec_jcc4), TWIN_ENTRY(exec_jcc5),
+    TWIN_ENTRY(exec_jcc6), TWIN_ENTRY(exec_jcc7), TWIN_ENTRY(exec_jcc8),
+    TWIN_ENTRY(exec_jcc9), TWIN_ENTRY(exec_jcc10), TWIN_ENTRY(exec_jcc11),
+    TWIN_ENTRY(exec_jcc12), TWIN_ENTRY(exec_jcc13), TWIN_ENTRY(exec_jcc14),
+    TWIN_ENTRY(exec_jcc15), TWIN_ENTRY(exec_jmp_rel), TWIN_ENTRY(exec_call_rel),
+    TWIN_ENTRY(exec_ret), TWIN_ENTRY(exec_jmp_E), TWIN_ENTRY(exec_call_E),
+    { NULL, NULL },
+};

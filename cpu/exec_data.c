@@ -340,3 +340,34 @@ HANDLER(exec_lea_bi4)
 #define SX16(v) (int16_t)(v)
 EXT_FORMS(exec_movzx, ZX)
 EXT_FORMS(exec_movsx, SX)
+
+/* The end of a block's instructions (insns[n]): a chain of threaded
+ * handlers goes on into the next block or returns to the run loop. */
+HANDLER(exec_block_end)
+{
+    c->cur_insn = i - 1;
+    block_chain(c, i - 1, c->eip + i[-1].off + i[-1].len);
+}
+
+/* Threaded twins of the frequent forms (see thread_next in interp.h). */
+TWIN(mov_rr4) TWIN(mov_ri4) TWIN(mov_rr1) TWIN(mov_ri1)
+TWIN_CHECKED(mov_rm4) TWIN_CHECKED(mov_mr4) TWIN_CHECKED(mov_mi4)
+TWIN_CHECKED(mov_rm1) TWIN_CHECKED(mov_mr1) TWIN_CHECKED(mov_mi1)
+TWIN(exec_lea_b4) TWIN(exec_lea_bi4) TWIN(exec_nop)
+TWIN(exec_movzx_rb4) TWIN(exec_movzx_rw4) TWIN(exec_movsx_rb4)
+TWIN(exec_movsx_rw4) TWIN_CHECKED(exec_movzx_mb4) TWIN_CHECKED(exec_movzx_mw4)
+TWIN_CHECKED(exec_movsx_mb4) TWIN_CHECKED(exec_movsx_mw4)
+TWIN_CHECKED(exec_push_reg) TWIN_CHECKED(exec_pop_reg)
+const struct insn_twin data_twins[] = {
+    TWIN_ENTRY(mov_rr4), TWIN_ENTRY(mov_ri4), TWIN_ENTRY(mov_rr1),
+    TWIN_ENTRY(mov_ri1), TWIN_ENTRY(mov_rm4), TWIN_ENTRY(mov_mr4),
+    TWIN_ENTRY(mov_mi4), TWIN_ENTRY(mov_rm1), TWIN_ENTRY(mov_mr1),
+    TWIN_ENTRY(mov_mi1), TWIN_ENTRY(exec_lea_b4), TWIN_ENTRY(exec_lea_bi4),
+    TWIN_ENTRY(exec_nop), TWIN_ENTRY(exec_movzx_rb4),
+    TWIN_ENTRY(exec_movzx_rw4), TWIN_ENTRY(exec_movsx_rb4),
+    TWIN_ENTRY(exec_movsx_rw4), TWIN_ENTRY(exec_movzx_mb4),
+    TWIN_ENTRY(exec_movzx_mw4), TWIN_ENTRY(exec_movsx_mb4),
+    TWIN_ENTRY(exec_movsx_mw4), TWIN_ENTRY(exec_push_reg),
+    TWIN_ENTRY(exec_pop_reg),
+    { NULL, NULL },
+};

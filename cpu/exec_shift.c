@@ -212,3 +212,16 @@ HANDLER(exec_shrd)
 {
     double_shift(c, i, false);
 }
+
+/* Threaded twins of the register forms (see thread_next in interp.h). */
+#define SHIFT_TWINS(op) TWIN(shift##op##_ri4) TWIN(shift##op##_ri1)
+SHIFT_TWINS(0) SHIFT_TWINS(1) SHIFT_TWINS(4) SHIFT_TWINS(5) SHIFT_TWINS(7)
+TWIN(shift4_ri4_nf) TWIN(shift5_ri4_nf) TWIN(shift7_ri4_nf)
+const struct insn_twin shift_twins[] = {
+    TWIN_ENTRY(shift0_ri4), TWIN_ENTRY(shift1_ri4), TWIN_ENTRY(shift4_ri4),
+    TWIN_ENTRY(shift5_ri4), TWIN_ENTRY(shift7_ri4), TWIN_ENTRY(shift0_ri1),
+    TWIN_ENTRY(shift1_ri1), TWIN_ENTRY(shift4_ri1), TWIN_ENTRY(shift5_ri1),
+    TWIN_ENTRY(shift7_ri1), TWIN_ENTRY(shift4_ri4_nf),
+    TWIN_ENTRY(shift5_ri4_nf), TWIN_ENTRY(shift7_ri4_nf),
+    { NULL, NULL },
+};

@@ -85,5 +85,8 @@ void block_flags_liveness(struct block *b)
             live = true;
             break;
         }
+        i->fast = threaded_form(i->fast);
     }
+    /* the sentinel that ends a chain of threaded handlers */
+    b->insns[b->n] = (struct insn){ .fn = exec_block_end, .fast = exec_block_end };
 }

@@ -68,7 +68,9 @@ struct block {
     uint32_t gen;           /* bumped when the slot is reused or invalidated */
     struct block *hash_next;
     struct block *page_next;
-    struct insn insns[BLOCK_MAX_INSNS];
+    /* insns[n] is the block-end sentinel (exec_block_end) that ends a
+     * chain of threaded handlers */
+    struct insn insns[BLOCK_MAX_INSNS + 1];
 };
 
 /* Lazy flags: the last flag-setting operation, its size and operands; the
@@ -128,16 +130,24 @@ struct cpu {
     /* The run loop goes on while the next instruction lies below this;
      * cpu_end_block() clears it (end the block after this instruction). */
     const struct insn *run_end;
-    bool stop_request;     /* cpu_request_stop() */
-    bool halted;
+    /* The rare work between blocks, all zero in a plain run: the run
+     * loop tests them together as one word (attn). */
+    union {
+        struct {
+            bool stop_request;     /* cpu_request_stop() */
+            bool halted;
+            uint8_t shadow;        /* interrupt shadow after STI / MOV SS */
+            bool dbg_any;          /* single_step | trace | dbg_exec | nbps:
+                                    * all debugger work */
+            bool reclaim;          /* dead_list is not empty */
+        };
+        uint64_t attn;
+    };
     bool shutdown;
-    uint8_t shadow;        /* interrupt shadow after STI / MOV SS */
     bool delivered;        /* an event was delivered during this instruction */
     bool stepped;          /* an instruction completed in this cpu_run */
     bool single_step;
     bool trace;            /* -d exec/cpu: one instruction at a time */
-    bool dbg_any;          /* single_step | trace | dbg_exec | nbps: the
-                            * run loop's one test for all debugger work */
     int nbps;
     uint64_t bps[4];
     bool debug_hit;
@@ -159,6 +169,8 @@ struct cpu {
     struct tlb_entry tlb[3][TLB_SIZE];
 
     uint64_t icount;
+    uint64_t icount_end;   /* the run's budget ends here (run_blocks) */
+    unsigned chain_left;   /* blocks block_chain may still enter */
     const struct insn *cur_insn;
     struct block *cur_block;
     jmp_buf fault_jmp;
@@ -200,6 +212,27 @@ static inline void cpu_end_block(struct cpu *c)
     c->run_end = NULL;
 }
 
+/* ---- threaded dispatch ----
+ * When a whole block runs, the frequent handlers do not return to the run
+ * loop: their threaded twins (insn.fast, cpu/threaded.c) run the next
+ * instruction's fast form themselves, as a tail call.  A twin that may
+ * end the block (a taken Jcc, a data breakpoint or a code write in a
+ * memory access) returns instead; the block's sentinel insns[n] returns.
+ * c->cur_insn always names the instruction running, for faults. */
+static inline void thread_next(struct cpu *c, const struct insn *i)
+{
+    const struct insn *n = i + 1;
+    c->cur_insn = n;
+    n->fast(c, n);
+}
+
+/* The same after an instruction that may have ended the block. */
+static inline void thread_next_checked(struct cpu *c, const struct insn *i)
+{
+    if (likely(c->run_end != NULL))
+        thread_next(c, i);
+}
+
 /* ---- decoded blocks (cpu/block.c) ----
  * The run loop finds the next block through the jump cache (keyed by the
  * linear CS:EIP) inline; a miss goes to block_lookup. */
@@ -210,12 +243,12 @@ static inline unsigned jc_index(uint32_t lin)
 
 static inline struct block *jc_probe(const struct cpu *c,
                                      const struct jump_cache *jc,
-                                     uint32_t lin, uint32_t mode)
+                                     uint32_t lin, uint32_t mode, uint32_t eip)
 {
     struct block *b = jc->b;
     /* an invalidated or reused block has a new generation */
     if (b && jc->lin == lin && jc->mode == mode && jc->gen == b->gen &&
-        (uint64_t)c->eip + b->bytes - 1 <= c->s.seg[S_CS].limit)
+        (uint64_t)eip + b->bytes - 1 <= c->s.seg[S_CS].limit)
         return b;
     return NULL;
 }
@@ -228,8 +261,43 @@ static inline struct block *block_find(struct cpu *c, struct block *scratch)
 {
     uint32_t lin = (uint32_t)c->s.seg[S_CS].base + c->eip;
     struct block *b = jc_probe(c, &c->jc[jc_index(lin)], lin,
-                               c->s.seg[S_CS].db);
+                               c->s.seg[S_CS].db, c->eip);
     return __builtin_expect(b != NULL, 1) ? b : block_lookup(c, scratch);
+}
+
+/* Block chaining: at the end of a block that ran whole, a threaded handler
+ * (a taken Jcc, the sentinel) goes on with the block at eip itself when
+ * the run loop would have nothing else to do in between: no stop, debug
+ * or interrupt work (attn, TF/RF, a maskable interrupt possibly pending),
+ * the next block in the jump cache and within the budget.  It does the
+ * loop's bookkeeping (instruction count, EIP, the block's run state);
+ * chain_left bounds the chain where the compiler makes no tail calls.
+ * Returns only when it did not chain. */
+static inline void block_chain(struct cpu *c, const struct insn *last,
+                               uint32_t eip)
+{
+    if (unlikely(c->attn | c->dbg_pending) ||
+        (c->s.rflags & (F_TF | F_RF)) || c->chain_left == 0)
+        return;
+    if ((c->s.rflags & F_IF) && c->bus.intr_pending &&
+        (!c->bus.intr_hint || *c->bus.intr_hint))
+        return;
+    eip &= c->ip_mask;
+    const uint32_t lin = (uint32_t)c->s.seg[S_CS].base + eip;
+    struct block *nb = jc_probe(c, &c->jc[jc_index(lin)], lin,
+                                c->s.seg[S_CS].db, eip);
+    const uint64_t icount = c->icount + (uint64_t)(last + 1 - c->cur_block->insns);
+    if (!nb || icount + nb->n > c->icount_end)
+        return;
+    c->chain_left--;
+    c->icount = icount;
+    c->eip = eip;
+    c->cur_block = nb;
+    c->delivered = false;
+    c->jumped = false;
+    c->run_end = &nb->insns[nb->n];
+    c->cur_insn = nb->insns;
+    nb->insns[0].fast(c, nb->insns);
 }
 
 /* ---- faults ---- */

@@ -30,6 +30,7 @@ struct flat {
     struct port_write out[32];
     int nout;
     int stop_port;       /* an OUT to it calls cpu_request_stop; -1: none */
+    int irq_port;        /* an OUT to it asserts INTR; -1: none */
     bool irq;            /* INTR asserted */
     int irq_vec;
     int acks;
@@ -73,6 +74,8 @@ static void flat_io_out(void *opaque, uint16_t port, uint32_t val, unsigned size
         f->out[f->nout++] = (struct port_write){ port, val, size };
     if (port == f->stop_port)
         cpu_request_stop(f->c);
+    if (port == f->irq_port)
+        f->irq = true;
 }
 
 static bool flat_intr_pending(void *opaque)
@@ -137,6 +140,7 @@ static struct flat *flat_new(void)
     f->ram = calloc(1, RAM_SIZE);
     ck_assert_ptr_nonnull(f->ram);
     f->stop_port = -1;
+    f->irq_port = -1;
     const struct cpu_bus bus = {
         .opaque = f,
         .page_ptr = flat_page_ptr,
@@ -146,6 +150,7 @@ static struct flat *flat_new(void)
         .io_out = flat_io_out,
         .intr_pending = flat_intr_pending,
         .intr_ack = flat_intr_ack,
+        .intr_hint = &f->irq,
     };
     f->c = cpu_new(&bus, cpu_model_default(), NULL);
     ck_assert_ptr_nonnull(f->c);
@@ -931,6 +936,95 @@ START_TEST(test_pmode32_sib)
 }
 END_TEST
 
+/* Block chaining (a taken Jcc, CALL and RET going straight on into the
+ * next block): a loop run in one go, and the same loop cut into runs of
+ * every budget from 1 to 13, end in the same state and count. */
+static const uint8_t chain_prog[] = {
+    0xb9, 0xc8, 0x00, 0x00, 0x00,   /* 2000 mov ecx, 200 */
+    0x31, 0xc0,                     /* 2005 xor eax, eax */
+    0x31, 0xdb,                     /* 2007 xor ebx, ebx */
+    0x01, 0xc8,                     /* 2009 add eax, ecx */
+    0xe8, 0x10, 0x00, 0x00, 0x00,   /* 200b call 2020 */
+    0x49,                           /* 2010 dec ecx */
+    0x75, 0xf6,                     /* 2011 jnz 2009 */
+    0xf4,                           /* 2013 hlt */
+};
+static const uint8_t chain_sub[] = {
+    0x01, 0xc3,                     /* 2020 add ebx, eax */
+    0xc3,                           /* 2022 ret */
+};
+
+static struct flat *chain_setup(void)
+{
+    struct flat *f = flat_new();
+    memcpy(f->ram + 0x2000, chain_prog, sizeof chain_prog);
+    memcpy(f->ram + 0x2020, chain_sub, sizeof chain_sub);
+    pmode32_at(f, 0x2000);
+    return f;
+}
+
+START_TEST(test_chain_split)
+{
+    struct flat *a = chain_setup();
+    ck_assert_int_eq(cpu_run(a->c, 100000), CPU_STOP_HALT);
+    ck_assert_uint_eq(reg(a, R_EAX), 20100);         /* 200 + ... + 1 */
+    ck_assert_uint_eq(reg(a, R_ECX), 0);
+    ck_assert_uint_eq(cpu_insn_count(a->c), 3 + 200 * 6 + 1);
+    for (uint64_t budget = 1; budget <= 13; budget++) {
+        struct flat *b = chain_setup();
+        enum cpu_stop why;
+        uint64_t before = 0;
+        while ((why = cpu_run(b->c, budget)) == CPU_STOP_BUDGET) {
+            ck_assert_uint_eq(cpu_insn_count(b->c), before + budget);
+            before += budget;
+        }
+        ck_assert_int_eq(why, CPU_STOP_HALT);
+        ck_assert_uint_eq(cpu_insn_count(b->c), cpu_insn_count(a->c));
+        ck_assert_uint_eq(reg(b, R_EAX), reg(a, R_EAX));
+        ck_assert_uint_eq(reg(b, R_EBX), reg(a, R_EBX));
+        ck_assert_uint_eq(reg(b, R_ESP), 0x9000);
+        ck_assert_uint_eq(st(b)->rip, st(a)->rip);
+        flat_free(b);
+    }
+    flat_free(a);
+}
+END_TEST
+
+/* An interrupt that becomes pending while blocks chain is taken at the
+ * next block boundary, not after the chain. */
+START_TEST(test_chain_irq)
+{
+    static const uint8_t prog[] = {
+        0xb9, 0xc8, 0x00, 0x00, 0x00,   /* 2000 mov ecx, 200 */
+        0x01, 0xc8,                     /* 2005 add eax, ecx */
+        0x83, 0xf9, 0x64,               /* 2007 cmp ecx, 100 */
+        0x75, 0x02,                     /* 200a jne 200e */
+        0xe6, 0xf6,                     /* 200c out 0xf6, al: INTR */
+        0x49,                           /* 200e dec ecx */
+        0x75, 0xf4,                     /* 200f jnz 2005 */
+        0xf4,                           /* 2011 hlt */
+    };
+    static const uint8_t handler[] = {
+        0x89, 0x0d, 0x00, 0x30, 0x00, 0x00,   /* mov [0x3000], ecx */
+        0x58,                                 /* pop eax  ; EIP */
+        0xf4,                                 /* hlt */
+    };
+    struct flat *f = flat_new();
+    f->irq_port = 0xf6;
+    f->irq_vec = 0x20;
+    memcpy(f->ram + 0x2800, handler, sizeof handler);
+    static const uint8_t gate[8] = { 0x00, 0x28, 0x08, 0x00, 0x00, 0x8e, 0x00, 0x00 };
+    memcpy(f->ram + 0x1800 + 0x20 * 8, gate, 8);
+    memcpy(f->ram + 0x2000, prog, sizeof prog);
+    pmode32_at(f, 0x2000);   /* IF=1 */
+    ck_assert_int_eq(cpu_run(f->c, 100000), CPU_STOP_HALT);
+    ck_assert_int_eq(f->acks, 1);
+    ck_assert_uint_eq(rd32(f, 0x3000), 99);          /* the block of the OUT ran */
+    ck_assert_uint_eq(reg(f, R_EAX), 0x2005);        /* where the loop resumes */
+    flat_free(f);
+}
+END_TEST
+
 /* Expect #GP(0) through the 32-bit interrupt gate for vector 13 with the
  * pushed EIP at `fault_eip`. */
 static void expect_gp32(const uint8_t *prog, size_t n, uint32_t fault_eip,
@@ -1238,6 +1332,8 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, test_request_stop);
     tcase_add_test(tc, test_pmode32_sib);
     tcase_add_test(tc, test_pmode_gp_limit);
+    tcase_add_test(tc, test_chain_split);
+    tcase_add_test(tc, test_chain_irq);
     suite_add_tcase(s, tc);
     TCase *seam = tcase_create("seam");
     tcase_add_test(seam, test_seam_exit);

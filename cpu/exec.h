@@ -27,6 +27,28 @@ struct insn_twin {
         fn(c, i);                                                            \
         thread_next_checked(c, i);                                           \
     }
+/* A 32-bit memory form's twin with its fast path inline (a mem_host hit,
+ * which cannot end the block: the code given uses the host pointer p) and
+ * the plain
+ * handler, reached by a tail call, for everything else: the fast path
+ * then needs no stack frame. */
+#define TWIN_MEM(fn, w, ...)                                                 \
+    static __attribute__((noinline)) void fn##_slow(struct cpu *c,           \
+                                                    const struct insn *i)    \
+    {                                                                        \
+        fn(c, i);                                                            \
+        thread_next_checked(c, i);                                           \
+    }                                                                        \
+    static void fn##_thr(struct cpu *c, const struct insn *i)                \
+    {                                                                        \
+        void *p = mem_host(c, i->seg, w, insn_ea(c, i), 4);                  \
+        if (unlikely(p == NULL)) {                                           \
+            fn##_slow(c, i);                                                 \
+            return;                                                          \
+        }                                                                    \
+        __VA_ARGS__                                                          \
+        thread_next(c, i);                                                   \
+    }
 #define TWIN_ENTRY(fn) { fn, fn##_thr }
 /* per file, ended by { NULL, NULL } */
 extern const struct insn_twin arith_twins[], data_twins[], shift_twins[],

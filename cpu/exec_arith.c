@@ -499,9 +499,33 @@ HANDLER(exec_imul3_r4_nf)
 /* Threaded twins of the frequent forms (see thread_next in interp.h). */
 #define ALU_TWINS(op)                                                        \
     TWIN(alu##op##_rr4) TWIN(alu##op##_ri4) TWIN(alu##op##_rr1)              \
-    TWIN(alu##op##_ri1) TWIN_CHECKED(alu##op##_rm4)                          \
-    TWIN_CHECKED(alu##op##_mr4) TWIN_CHECKED(alu##op##_mi4)                  \
+    TWIN(alu##op##_ri1) TWIN_CHECKED(alu##op##_mi4)                          \
     TWIN_CHECKED(alu##op##_rm1) TWIN_CHECKED(alu##op##_mi1)
+/* register destination, memory source: the fast path inline, except for
+ * ADC/SBB (their carry-in may need lf_arith) */
+#define ALU_RM4_FAST(op)                                                     \
+    TWIN_MEM(alu##op##_rm4, TLB_READ, {                                      \
+        uint32_t b, ci = 0;                                                  \
+        memcpy(&b, p, 4);                                                    \
+        const uint32_t a = (uint32_t)c->s.gpr[i->reg];                       \
+        const uint32_t r = alu_res(c, op, a, b, &ci);                        \
+        if (op != ALU_CMP)                                                   \
+            c->s.gpr[i->reg] = r;                                            \
+        alu_flags(c, op, a, b, r, ci, 32);                                   \
+    })
+ALU_RM4_FAST(0) ALU_RM4_FAST(1) ALU_RM4_FAST(4) ALU_RM4_FAST(5)
+ALU_RM4_FAST(6) ALU_RM4_FAST(7)
+TWIN_CHECKED(alu2_rm4) TWIN_CHECKED(alu3_rm4)
+/* memory destination: CMP only reads */
+TWIN_MEM(alu7_mr4, TLB_READ, {
+    uint32_t a;
+    memcpy(&a, p, 4);
+    const uint32_t b = (uint32_t)c->s.gpr[i->reg];
+    alu_flags(c, ALU_CMP, a, b, a - b, 0, 32);
+})
+TWIN_CHECKED(alu0_mr4) TWIN_CHECKED(alu1_mr4) TWIN_CHECKED(alu2_mr4)
+TWIN_CHECKED(alu3_mr4) TWIN_CHECKED(alu4_mr4) TWIN_CHECKED(alu5_mr4)
+TWIN_CHECKED(alu6_mr4)
 #define ALU_TWIN_ENTRIES(op)                                                 \
     TWIN_ENTRY(alu##op##_rr4), TWIN_ENTRY(alu##op##_ri4),                    \
     TWIN_ENTRY(alu##op##_rr1), TWIN_ENTRY(alu##op##_ri1),                    \

@@ -29,11 +29,27 @@ JCC_FORM(12) JCC_FORM(13) JCC_FORM(14) JCC_FORM(15)
 
 /* Threaded twins (see thread_next in interp.h): a Jcc not taken goes on
  * with the next instruction, a taken one leaves the block (for the next
- * one directly where block_chain can). */
+ * one directly where block_chain can).  A condition cpu_cond_fast does not
+ * take goes to the plain handler by a tail call, so the common path needs
+ * no stack frame. */
 #define JCC_TWIN(cc)                                                         \
+    static __attribute__((noinline)) void exec_jcc##cc##_slow(               \
+        struct cpu *c, const struct insn *i)                                 \
+    {                                                                        \
+        exec_jcc##cc(c, i);                                                  \
+        if (c->jumped)                                                       \
+            block_chain(c, i, c->next_eip);                                  \
+        else                                                                 \
+            thread_next(c, i);                                               \
+    }                                                                        \
     static void exec_jcc##cc##_thr(struct cpu *c, const struct insn *i)     \
     {                                                                        \
-        if (cpu_cond_inline(c, cc)) {                                        \
+        const int taken = cpu_cond_fast(c, cc);                              \
+        if (unlikely(taken < 0)) {                                           \
+            exec_jcc##cc##_slow(c, i);                                       \
+            return;                                                          \
+        }                                                                    \
+        if (taken) {                                                         \
             jump_near(c, insn_next_eip(c, i) + i->imm, i->osize);            \
             block_chain(c, i, c->next_eip);                                  \
             return;                                                          \

@@ -351,7 +351,16 @@ HANDLER(exec_block_end)
 
 /* Threaded twins of the frequent forms (see thread_next in interp.h). */
 TWIN(mov_rr4) TWIN(mov_ri4) TWIN(mov_rr1) TWIN(mov_ri1)
-TWIN_CHECKED(mov_rm4) TWIN_CHECKED(mov_mr4) TWIN_CHECKED(mov_mi4)
+TWIN_MEM(mov_rm4, TLB_READ, {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    c->s.gpr[i->reg] = v;
+})
+TWIN_MEM(mov_mr4, TLB_WRITE, {
+    const uint32_t v = (uint32_t)c->s.gpr[i->reg];
+    memcpy(p, &v, 4);
+})
+TWIN_CHECKED(mov_mi4)
 TWIN_CHECKED(mov_rm1) TWIN_CHECKED(mov_mr1) TWIN_CHECKED(mov_mi1)
 TWIN(exec_lea_b4) TWIN(exec_lea_bi4) TWIN(exec_nop)
 TWIN(exec_movzx_rb4) TWIN(exec_movzx_rw4) TWIN(exec_movsx_rb4)

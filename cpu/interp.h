@@ -452,18 +452,30 @@ static inline bool seg_ok(const struct cpu *c, int seg, int w, uint32_t off,
     return (int64_t)(uint32_t)(off - r->lo) + (size - 1) <= r->span;
 }
 
+/* The host address of an access the fast path can make (inside the
+ * segment's range, a TLB hit within one page), else NULL.  A hit never
+ * touches MMIO, a page with decoded code (writes) or a page with a data
+ * breakpoint: those have no TLB entry of that kind. */
+static inline void *mem_host(struct cpu *c, int seg, int w, uint32_t off,
+                             unsigned size)
+{
+    if (likely(seg_ok(c, seg, w, off, size))) {
+        uint32_t lin = (uint32_t)c->s.seg[seg].base + off;
+        const struct tlb_entry *e = &c->tlb[w][(lin >> 12) & (TLB_SIZE - 1)];
+        if (likely(e->tag == (lin & ~0xfffu) && (lin & 0xfff) <= 0x1000 - size))
+            return (void *)(e->addend + lin);
+    }
+    return NULL;
+}
+
 static inline uint32_t mem_read(struct cpu *c, int seg, uint32_t off,
                                 unsigned size)
 {
-    if (likely(seg_ok(c, seg, 0, off, size))) {
-        uint32_t lin = (uint32_t)c->s.seg[seg].base + off;
-        const struct tlb_entry *e = &c->tlb[TLB_READ][(lin >> 12) & (TLB_SIZE - 1)];
-        if (likely(e->tag == (lin & ~0xfffu) && (lin & 0xfff) <= 0x1000 - size)) {
-            const uint8_t *p = (const uint8_t *)(e->addend + lin);
-            uint32_t v = 0;
-            memcpy(&v, p, size);   /* little-endian host */
-            return v;
-        }
+    const void *p = mem_host(c, seg, TLB_READ, off, size);
+    if (likely(p != NULL)) {
+        uint32_t v = 0;
+        memcpy(&v, p, size);   /* little-endian host */
+        return v;
     }
     return mem_read_slow(c, seg, off, size);
 }
@@ -471,15 +483,11 @@ static inline uint32_t mem_read(struct cpu *c, int seg, uint32_t off,
 static inline void mem_write(struct cpu *c, int seg, uint32_t off, uint32_t val,
                              unsigned size)
 {
-    if (likely(seg_ok(c, seg, 1, off, size))) {
-        uint32_t lin = (uint32_t)c->s.seg[seg].base + off;
-        const struct tlb_entry *e = &c->tlb[TLB_WRITE][(lin >> 12) & (TLB_SIZE - 1)];
-        if (likely(e->tag == (lin & ~0xfffu) && (lin & 0xfff) <= 0x1000 - size)) {
-            memcpy((uint8_t *)(e->addend + lin), &val, size);
-            return;
-        }
-    }
-    mem_write_slow(c, seg, off, val, size);
+    void *p = mem_host(c, seg, TLB_WRITE, off, size);
+    if (likely(p != NULL))
+        memcpy(p, &val, size);
+    else
+        mem_write_slow(c, seg, off, val, size);
 }
 
 /* Check that a write would succeed (for instructions that must not fault
@@ -594,10 +602,10 @@ static inline bool pmode(const struct cpu *c)
 }
 
 /* A condition (cc 0..15, a constant where inlined) straight from the lazy
- * flags for the common cases: ZF/SF from any result, the unsigned and
- * signed compares after SUB/CMP and after logic ops; the rest in
- * cpu_cond. */
-static inline bool cpu_cond_inline(const struct cpu *c, unsigned cc)
+ * flags for the common cases: ZF/SF from any result, CF, the unsigned and
+ * signed compares after SUB/CMP and after logic ops; -1 for the rest
+ * (cpu_cond_slow). */
+static inline int cpu_cond_fast(const struct cpu *c, unsigned cc)
 {
     const struct lazy_flags *l = &c->lf;
     const unsigned sh = (32 - l->bits) & 31;   /* bits is 0 before any op */
@@ -612,8 +620,15 @@ static inline bool cpu_cond_inline(const struct cpu *c, unsigned cc)
         if (l->op != LF_NONE)
             return ((int32_t)res < 0) ^ inv;
         break;
-    case 1:     /* B */
-        return lf_cf(c) ^ inv;
+    case 1:     /* B: the cases lf_cf takes without lf_arith */
+        switch (l->op) {
+        case LF_NONE: return !!(c->s.rflags & F_CF) ^ inv;
+        case LF_ADD: return (res < a) ^ inv;
+        case LF_SUB: return (a < b) ^ inv;
+        case LF_LOGIC: return inv;
+        case LF_EXPL: return !!(l->aux & F_CF) ^ inv;
+        }
+        break;
     case 3:     /* BE */
         if (l->op == LF_SUB)
             return (a <= b) ^ inv;
@@ -633,7 +648,13 @@ static inline bool cpu_cond_inline(const struct cpu *c, unsigned cc)
             return (res == 0 || (int32_t)res < 0) ^ inv;
         break;
     }
-    return cpu_cond_slow(c, cc);
+    return -1;
+}
+
+static inline bool cpu_cond_inline(const struct cpu *c, unsigned cc)
+{
+    const int r = cpu_cond_fast(c, cc);
+    return r >= 0 ? r : cpu_cond_slow(c, cc);
 }
 
 /* ---- EIP inside a block (see struct cpu's eip) ---- */

@@ -178,6 +178,7 @@ static void block_decode(struct cpu *c, struct block *b, const uint8_t *p,
         }
         int len = decode_insn(p + off, (int)max, code32, i);
         i->off = (int16_t)off;
+        i->idx = (uint8_t)b->n;
         if (len == 0) {
             if (b->n > 0)
                 break;
@@ -276,6 +277,7 @@ struct block *block_lookup(struct cpu *c, struct block *scratch)
     if (len == 0)
         cpu_fault(c, EXC_GP, 0);
     scratch->insns[0].off = 0;
+    scratch->insns[0].idx = 0;
     scratch->insns[0].fast = scratch->insns[0].fn;
     scratch->insns[1] = (struct insn){ .fn = exec_block_end, .fast = exec_block_end };
     scratch->n = 1;

@@ -498,9 +498,36 @@ HANDLER(exec_imul3_r4_nf)
 
 /* Threaded twins of the frequent forms (see thread_next in interp.h). */
 #define ALU_TWINS(op)                                                        \
-    TWIN(alu##op##_rr4) TWIN(alu##op##_ri4) TWIN(alu##op##_rr1)              \
-    TWIN(alu##op##_ri1) TWIN_CHECKED(alu##op##_mi4)                          \
+    TWIN(alu##op##_rr1) TWIN(alu##op##_ri1) TWIN_CHECKED(alu##op##_mi4)      \
     TWIN_CHECKED(alu##op##_rm1) TWIN_CHECKED(alu##op##_mi1)
+#define ALU_REG4_TWINS(op) TWIN(alu##op##_rr4) TWIN(alu##op##_ri4)
+ALU_REG4_TWINS(0) ALU_REG4_TWINS(1) ALU_REG4_TWINS(4) ALU_REG4_TWINS(5)
+ALU_REG4_TWINS(6) ALU_REG4_TWINS(7)
+/* ADC/SBB r32: the carry-in straight from the lazy flags, or the plain
+ * handler by a tail call where it takes lf_arith (no stack frame on the
+ * common path) */
+#define CARRY_TWIN(op, form, SRC)                                            \
+    static __attribute__((noinline)) void alu##op##_##form##4_slow(          \
+        struct cpu *c, const struct insn *i)                                 \
+    {                                                                        \
+        alu##op##_##form##4(c, i);                                           \
+        thread_next(c, i);                                                   \
+    }                                                                        \
+    static void alu##op##_##form##4_thr(struct cpu *c, const struct insn *i) \
+    {                                                                        \
+        const int cf = lf_cf_fast(c);                                        \
+        if (unlikely(cf < 0)) {                                              \
+            alu##op##_##form##4_slow(c, i);                                  \
+            return;                                                          \
+        }                                                                    \
+        const uint32_t a = (uint32_t)c->s.gpr[i->rm], b = (SRC);             \
+        const uint32_t r = op == ALU_ADC ? a + b + cf : a - b - cf;          \
+        c->s.gpr[i->rm] = r;                                                 \
+        alu_flags(c, op, a, b, r, (uint32_t)cf, 32);                         \
+        thread_next(c, i);                                                   \
+    }
+CARRY_TWIN(2, rr, (uint32_t)c->s.gpr[i->reg]) CARRY_TWIN(2, ri, i->imm)
+CARRY_TWIN(3, rr, (uint32_t)c->s.gpr[i->reg]) CARRY_TWIN(3, ri, i->imm)
 /* register destination, memory source: the fast path inline, except for
  * ADC/SBB (their carry-in may need lf_arith) */
 #define ALU_RM4_FAST(op)                                                     \

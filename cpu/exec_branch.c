@@ -27,6 +27,24 @@ JCC_FORM(0) JCC_FORM(1) JCC_FORM(2) JCC_FORM(3) JCC_FORM(4) JCC_FORM(5)
 JCC_FORM(6) JCC_FORM(7) JCC_FORM(8) JCC_FORM(9) JCC_FORM(10) JCC_FORM(11)
 JCC_FORM(12) JCC_FORM(13) JCC_FORM(14) JCC_FORM(15)
 
+/* A taken Jcc's twin: on into the target block where block_chain_next
+ * can, else the target for the run loop. */
+static inline void jcc_taken(struct cpu *c, const struct insn *i)
+{
+    uint32_t t = insn_next_eip(c, i) + i->imm;
+    if (i->osize == 2)
+        t &= 0xffff;
+    if (unlikely(t > c->s.seg[S_CS].limit))
+        cpu_fault(c, EXC_GP, 0);
+    const struct insn *n = block_chain_next(c, i, t);
+    if (n) {
+        n->fast(c, n);
+        return;
+    }
+    cpu_set_next_eip(c, t);
+    cpu_end_block(c);
+}
+
 /* Threaded twins (see thread_next in interp.h): a Jcc not taken goes on
  * with the next instruction, a taken one leaves the block (for the next
  * one directly where block_chain can).  A condition cpu_cond_fast does not
@@ -50,8 +68,7 @@ JCC_FORM(12) JCC_FORM(13) JCC_FORM(14) JCC_FORM(15)
             return;                                                          \
         }                                                                    \
         if (taken) {                                                         \
-            jump_near(c, insn_next_eip(c, i) + i->imm, i->osize);            \
-            block_chain(c, i, c->next_eip);                                  \
+            jcc_taken(c, i);                                                 \
             return;                                                          \
         }                                                                    \
         thread_next(c, i);                                                   \

@@ -50,6 +50,7 @@ struct insn {
     int16_t off;       /* EIP of the instruction minus its block's start
                         * (negative after a followed backward JMP) */
     uint8_t ea_shift;  /* 16 for 16-bit addresses, else 0 (insn_ea) */
+    uint8_t idx;       /* position in its block */
     uint32_t disp;
     uint32_t imm;
     uint32_t imm2;     /* far pointer selector, ENTER level */
@@ -266,29 +267,31 @@ static inline struct block *block_find(struct cpu *c, struct block *scratch)
 }
 
 /* Block chaining: at the end of a block that ran whole, a threaded handler
- * (a taken Jcc, the sentinel) goes on with the block at eip itself when
- * the run loop would have nothing else to do in between: no stop, debug
- * or interrupt work (attn, TF/RF, a maskable interrupt possibly pending),
- * the next block in the jump cache and within the budget.  It does the
- * loop's bookkeeping (instruction count, EIP, the block's run state);
- * chain_left bounds the chain where the compiler makes no tail calls.
- * Returns only when it did not chain. */
-static inline void block_chain(struct cpu *c, const struct insn *last,
-                               uint32_t eip)
+ * (a taken Jcc, a near JMP/CALL/RET, the sentinel) goes on with the block
+ * at eip itself when the run loop would have nothing else to do in
+ * between: no stop, debug or interrupt work (attn, TF/RF, a maskable
+ * interrupt possibly pending), the next block in the jump cache and within
+ * the budget.  block_chain_next() does the loop's bookkeeping (instruction
+ * count, EIP, the block's run state) and gives the instruction to run, or
+ * NULL (nothing changed); the caller runs it as a tail call.  chain_left
+ * bounds the chain where the compiler makes no tail calls. */
+static inline const struct insn *block_chain_next(struct cpu *c,
+                                                  const struct insn *last,
+                                                  uint32_t eip)
 {
     if (unlikely(c->attn | c->dbg_pending) ||
         (c->s.rflags & (F_TF | F_RF)) || c->chain_left == 0)
-        return;
+        return NULL;
     if ((c->s.rflags & F_IF) && c->bus.intr_pending &&
         (!c->bus.intr_hint || *c->bus.intr_hint))
-        return;
+        return NULL;
     eip &= c->ip_mask;
     const uint32_t lin = (uint32_t)c->s.seg[S_CS].base + eip;
     struct block *nb = jc_probe(c, &c->jc[jc_index(lin)], lin,
                                 c->s.seg[S_CS].db, eip);
-    const uint64_t icount = c->icount + (uint64_t)(last + 1 - c->cur_block->insns);
+    const uint64_t icount = c->icount + last->idx + 1u;
     if (!nb || icount + nb->n > c->icount_end)
-        return;
+        return NULL;
     c->chain_left--;
     c->icount = icount;
     c->eip = eip;
@@ -297,7 +300,15 @@ static inline void block_chain(struct cpu *c, const struct insn *last,
     c->jumped = false;
     c->run_end = &nb->insns[nb->n];
     c->cur_insn = nb->insns;
-    nb->insns[0].fast(c, nb->insns);
+    return nb->insns;
+}
+
+static inline void block_chain(struct cpu *c, const struct insn *last,
+                               uint32_t eip)
+{
+    const struct insn *n = block_chain_next(c, last, eip);
+    if (n)
+        n->fast(c, n);
 }
 
 /* ---- faults ---- */
@@ -344,19 +355,25 @@ static inline void lf_set(struct cpu *c, uint32_t op, uint32_t bits,
 }
 
 /* CF alone (ADC/SBB/INC/DEC/RCL...): the common cases straight from the
- * lazy operands. */
-static inline bool lf_cf(const struct cpu *c)
+ * lazy operands, -1 where it takes lf_arith. */
+static inline int lf_cf_fast(const struct cpu *c)
 {
     const struct lazy_flags *l = &c->lf;
     const unsigned sh = (32 - l->bits) & 31;
     switch (l->op) {
-    case LF_NONE: return c->s.rflags & F_CF;
+    case LF_NONE: return !!(c->s.rflags & F_CF);
     case LF_ADD: return (l->res << sh) < (l->a << sh);
     case LF_SUB: return (l->a << sh) < (l->b << sh);
-    case LF_LOGIC: return false;
-    case LF_EXPL: return l->aux & F_CF;
-    default: return lf_arith(c) & F_CF;
+    case LF_LOGIC: return 0;
+    case LF_EXPL: return !!(l->aux & F_CF);
+    default: return -1;
     }
+}
+
+static inline bool lf_cf(const struct cpu *c)
+{
+    const int cf = lf_cf_fast(c);
+    return cf >= 0 ? cf : !!(lf_arith(c) & F_CF);
 }
 
 /* Rotates: CF and OF from the operation, the other arithmetic flags as
@@ -620,15 +637,12 @@ static inline int cpu_cond_fast(const struct cpu *c, unsigned cc)
         if (l->op != LF_NONE)
             return ((int32_t)res < 0) ^ inv;
         break;
-    case 1:     /* B: the cases lf_cf takes without lf_arith */
-        switch (l->op) {
-        case LF_NONE: return !!(c->s.rflags & F_CF) ^ inv;
-        case LF_ADD: return (res < a) ^ inv;
-        case LF_SUB: return (a < b) ^ inv;
-        case LF_LOGIC: return inv;
-        case LF_EXPL: return !!(l->aux & F_CF) ^ inv;
-        }
+    case 1: {   /* B */
+        const int cf = lf_cf_fast(c);
+        if (cf >= 0)
+            return cf ^ inv;
         break;
+    }
     case 3:     /* BE */
         if (l->op == LF_SUB)
             return (a <= b) ^ inv;

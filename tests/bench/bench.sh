@@ -91,6 +91,24 @@ near_best() {
         n = 0; for (k = 1; k <= NF; k++) if ($k <= m * 1.1) n++; print n }'
 }
 
+# pair_step P OK CMD...: one run of best_pair's engine P (n: native,
+# i: interp; OK its exit status when it worked), updating ${P}ok, ${P}st,
+# ${P}best and ${P}times
+pair_step() {
+    p=$1 ok=$2
+    shift 2
+    run_once "$@"
+    eval "${p}st=\$st"
+    if [ "$st" -ne "$ok" ]; then
+        eval "${p}ok='' ${p}best=''"
+        return
+    fi
+    eval "${p}times=\"\$${p}times \$el\" b=\$${p}best"
+    if [ -z "$b" ] || [ "$(fcalc "$el < $b")" = 1 ]; then
+        eval "${p}best=\$el"
+    fi
+}
+
 # best_pair W: the native program and the interp image of W timed in
 # turn, one run each per round, so that both meet the same host.  A busy
 # host (this project's VMs) pauses or slows a process now and then and
@@ -107,29 +125,11 @@ best_pair() {
     while :; do
         if [ -n "$nok" ]; then
             sfx=.n
-            run_once "$BENCH_DIR/$1.$native"
-            nst=$st
-            if [ "$st" -ne 0 ]; then
-                nok='' nbest=''
-            else
-                ntimes="$ntimes $el"
-                if [ -z "$nbest" ] || [ "$(fcalc "$el < $nbest")" = 1 ]; then
-                    nbest=$el
-                fi
-            fi
+            pair_step n 0 "$BENCH_DIR/$1.$native"
         fi
         if [ -n "$iok" ]; then
             sfx=
-            run_once "$TANDEM" -accel interp -bios "$BENCH_DIR/$1.bin" $G
-            ist=$st
-            if [ "$st" -ne 1 ]; then
-                iok='' ibest=''
-            else
-                itimes="$itimes $el"
-                if [ -z "$ibest" ] || [ "$(fcalc "$el < $ibest")" = 1 ]; then
-                    ibest=$el
-                fi
-            fi
+            pair_step i 1 "$TANDEM" -accel interp -bios "$BENCH_DIR/$1.bin" $G
         fi
         nrounds=$((nrounds + 1))
         [ -n "$nok$iok" ] || break

@@ -141,6 +141,7 @@ struct cpu {
             bool dbg_any;          /* single_step | trace | dbg_exec | nbps:
                                     * all debugger work */
             bool reclaim;          /* dead_list is not empty */
+            uint8_t attn_spare[3]; /* zero: attn reads all eight bytes */
         };
         uint64_t attn;
     };

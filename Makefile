@@ -266,6 +266,8 @@ help:
 	@echo "  fetch-guests download Debian's Linux and build its images (scripts/fetch-guests.sh)"
 	@echo "  check-system boot Linux from those images (tests/system/linux.sh; minutes)"
 	@echo "  run-linux    boot Debian's Linux to a shell on this terminal (C-a x leaves)"
+	@echo "  conformance  the recorded CPU test vectors on interp (part of check)"
+	@echo "  bench        interp and kvm speed against native (docs/bench.md; minutes)"
 	@echo "  install      install tandem to \$$(DESTDIR)\$$(PREFIX)/bin"
 	@echo "  uninstall    remove it again"
 	@echo "  clean        remove build outputs"

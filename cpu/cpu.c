@@ -47,6 +47,7 @@ void cpu_reset(struct cpu *c)
     x86_state_reset(&c->s, c->model->signature);
     memset(c->perfevtsel, 0, sizeof c->perfevtsel);
     memset(c->perfctr, 0, sizeof c->perfctr);
+    c->pmc_counting = 0;
     c->halted = false;
     c->shutdown = false;
     c->shadow = 0;
@@ -66,6 +67,7 @@ struct x86_state *cpu_state(struct cpu *c)
 
 void cpu_state_changed(struct cpu *c)
 {
+    pmc_sync(c);   /* what counted so far, at the old CPL */
     c->eip = (uint32_t)c->s.rip;
     c->s.gpr[NO_REG] = 0;   /* no R8 here: the zero register of insn_ea */
     c->lf.op = LF_NONE;
@@ -88,6 +90,7 @@ void cpu_state_changed(struct cpu *c)
     c->dbg_pending = 0;
     c->ext = 0;
     dbg_update(c);   /* also flushes the TLB */
+    pmc_sync(c);     /* the counters follow the new CPL */
 }
 
 void cpu_flush_translations(struct cpu *c)

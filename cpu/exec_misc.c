@@ -112,11 +112,17 @@ HANDLER(exec_cpuid)
     c->s.gpr[R_EDX] = out[3];
 }
 
+/* Instructions completed so far, the running one not included. */
+static uint64_t insns_now(const struct cpu *c)
+{
+    return c->icount +
+           (uint64_t)(c->cur_insn && c->cur_block ? c->cur_insn - c->cur_block->insns : 0);
+}
+
 /* The time-stamp counter follows retired instructions: deterministic. */
 static uint64_t tsc_now(const struct cpu *c)
 {
-    return c->tsc_offset + c->icount +
-           (uint64_t)(c->cur_insn && c->cur_block ? c->cur_insn - c->cur_block->insns : 0);
+    return c->tsc_offset + insns_now(c);
 }
 
 HANDLER(exec_rdtsc)
@@ -145,8 +151,32 @@ HANDLER(exec_rdtsc)
 #define MSR_PERFCTR1 0xc2
 #define MSR_PERFEVTSEL0 0x186
 #define MSR_PERFEVTSEL1 0x187
+#define PERFEVTSEL_USR (1u << 16)
+#define PERFEVTSEL_OS (1u << 17)
+#define PERFEVTSEL_INT (1u << 20)
 #define PERFEVTSEL_EN (1u << 22)
 #define PERFCTR_MASK 0xffffffffffull
+#define EVENT_INST_RETIRED 0xc0
+#define EVENT_CPU_CLK_UNHALTED 0x79
+
+void pmc_sync(struct cpu *c)
+{
+    const uint64_t now = insns_now(c);
+    for (int n = 0; n < 2; n++)
+        if (c->pmc_counting & (1u << n))
+            c->perfctr[n] = (c->perfctr[n] + now - c->pmc_since) & PERFCTR_MASK;
+    c->pmc_since = now;
+    c->pmc_counting = 0;
+    if (!(c->perfevtsel[0] & PERFEVTSEL_EN))
+        return;
+    const uint64_t ring = c->cpl == 0 ? PERFEVTSEL_OS : PERFEVTSEL_USR;
+    for (int n = 0; n < 2; n++) {
+        const unsigned ev = c->perfevtsel[n] & 0xff;
+        if ((ev == EVENT_INST_RETIRED || ev == EVENT_CPU_CLK_UNHALTED) &&
+            (c->perfevtsel[n] & ring))
+            c->pmc_counting |= (uint8_t)(1u << n);
+    }
+}
 
 /* RDPMC: counter ECX (0 or 1) in EDX:EAX.  Outside CPL 0 only with
  * CR4.PCE; any other ECX is #GP(0). */
@@ -156,20 +186,29 @@ HANDLER(exec_rdpmc)
     uint32_t n = (uint32_t)c->s.gpr[R_ECX];
     if ((c->cpl != 0 && !(c->s.cr4 & CR4_PCE)) || n > 1)
         cpu_fault(c, EXC_GP, 0);
+    pmc_sync(c);
     c->s.gpr[R_EAX] = (uint32_t)c->perfctr[n];
     c->s.gpr[R_EDX] = (uint32_t)(c->perfctr[n] >> 32);
 }
 
 static void perfevtsel_write(struct cpu *c, unsigned n, uint64_t v)
 {
+    pmc_sync(c);
     c->perfevtsel[n] = v;
-    if ((c->perfevtsel[0] & PERFEVTSEL_EN) && !c->pmc_logged &&
-        log_enabled(c->log, LOG_UNIMP)) {
-        c->pmc_logged = true;
-        log_printf(c->log, "performance counters enabled (event 0x%02x, "
-                   "0x%02x): they keep their values but do not count\n",
-                   (unsigned)(c->perfevtsel[0] & 0xff),
-                   (unsigned)(c->perfevtsel[1] & 0xff));
+    pmc_sync(c);
+    if (!(c->perfevtsel[0] & PERFEVTSEL_EN) || c->pmc_logged ||
+        !log_enabled(c->log, LOG_UNIMP))
+        return;
+    for (int k = 0; k < 2; k++) {
+        const unsigned ev = c->perfevtsel[k] & 0xff;
+        if ((ev != EVENT_INST_RETIRED && ev != EVENT_CPU_CLK_UNHALTED) ||
+            (c->perfevtsel[k] & PERFEVTSEL_INT)) {
+            c->pmc_logged = true;
+            log_printf(c->log, "performance counter %d: event 0x%02x%s: only "
+                       "0xc0 and 0x79 count, no overflow interrupt\n", k, ev,
+                       (c->perfevtsel[k] & PERFEVTSEL_INT) ? " with INT" : "");
+            return;
+        }
     }
 }
 
@@ -186,7 +225,10 @@ HANDLER(exec_rdmsr)
     case MSR_SYSENTER_CS: v = c->s.sysenter_cs; break;
     case MSR_SYSENTER_ESP: v = c->s.sysenter_esp; break;
     case MSR_SYSENTER_EIP: v = c->s.sysenter_eip; break;
-    case MSR_PERFCTR0: case MSR_PERFCTR1: v = c->perfctr[msr - MSR_PERFCTR0]; break;
+    case MSR_PERFCTR0: case MSR_PERFCTR1:
+        pmc_sync(c);
+        v = c->perfctr[msr - MSR_PERFCTR0];
+        break;
     case MSR_PERFEVTSEL0: case MSR_PERFEVTSEL1:
         v = c->perfevtsel[msr - MSR_PERFEVTSEL0];
         break;
@@ -219,6 +261,7 @@ HANDLER(exec_wrmsr)
     case MSR_SYSENTER_EIP: c->s.sysenter_eip = v; break;
     case MSR_PERFCTR0: case MSR_PERFCTR1:
         /* the low 32 bits, sign-extended to the counter's 40 */
+        pmc_sync(c);
         c->perfctr[msr - MSR_PERFCTR0] = (uint64_t)(int64_t)(int32_t)v & PERFCTR_MASK;
         break;
     case MSR_PERFEVTSEL0: case MSR_PERFEVTSEL1:

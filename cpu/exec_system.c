@@ -52,7 +52,12 @@ void cpu_mode_changed(struct cpu *c)
 void cpu_set_cpl(struct cpu *c, int cpl)
 {
     if (c->cpl != cpl) {
+        const bool pmc = pmc_on(c);
+        if (pmc)
+            pmc_sync(c);   /* count up to here at the old CPL */
         c->cpl = (uint8_t)cpl;
+        if (pmc)
+            pmc_sync(c);
         if (c->s.cr0 & CR0_PG)
             tlb_flush(c);   /* user/supervisor rights are cached in the TLB */
     }

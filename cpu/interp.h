@@ -204,8 +204,13 @@ struct cpu {
     uint64_t tsc_offset;
     uint32_t unimp_logged[16];     /* opcodes (0x000-0x1ff) already logged */
     /* P6 performance counters: PerfEvtSel0/1 and PerfCtr0/1 (40 bits).
-     * They hold what software writes but do not count (logged once). */
+     * Events 0xC0 (instructions retired) and 0x79 (unhalted cycles, one
+     * per instruction in interp's clock) count, as USR/OS select; a
+     * counting counter is perfctr + (instructions now - pmc_since).  Other
+     * events hold their value (logged once); see pmc_sync. */
     uint64_t perfevtsel[2], perfctr[2];
+    uint64_t pmc_since;    /* instruction count at the last pmc_sync */
+    uint8_t pmc_counting;  /* bit n: counter n counts now */
     bool pmc_logged;
 };
 
@@ -572,6 +577,16 @@ void cpu_far_jump(struct cpu *c, uint16_t sel, uint32_t eip, unsigned osize,
 void cpu_far_return(struct cpu *c, unsigned osize, uint16_t extra, bool iret);
 /* Change CPL (flushes the TLB under paging: it caches user rights). */
 void cpu_set_cpl(struct cpu *c, int cpl);
+/* Performance counters (cpu/exec_misc.c): fold the instructions counted
+ * since the last call into the counters that count, and decide again
+ * which do (EN, event, USR/OS against CPL).  Called before and after
+ * anything they depend on changes, and before they are read. */
+void pmc_sync(struct cpu *c);
+/* PerfEvtSel0.EN: the counters are on (CPL changes need pmc_sync). */
+static inline bool pmc_on(const struct cpu *c)
+{
+    return c->perfevtsel[0] & (1u << 22);
+}
 /* A descriptor as stored in the GDT/LDT. */
 struct desc {
     uint32_t lo, hi;

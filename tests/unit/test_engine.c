@@ -584,6 +584,43 @@ START_TEST(test_rdpmc)
 }
 END_TEST
 
+/* Events 0xC0 and 0x79 count instructions at the CPLs USR/OS select; a
+ * counter wraps at 40 bits. */
+START_TEST(test_pmc_count)
+{
+    static const uint8_t prog[] = {
+        0x66, 0xb9, 0x86, 0x01, 0, 0,   /* mov ecx, 0x186 (PerfEvtSel0) */
+        0x66, 0xb8, 0xc0, 0, 0x43, 0,   /* mov eax, EN|OS|USR|0xc0 */
+        0x66, 0x31, 0xd2,               /* xor edx, edx */
+        0x0f, 0x30,                     /* wrmsr: counter 0 counts from here */
+        0x66, 0xb9, 0x87, 0x01, 0, 0,   /* mov ecx, 0x187 (PerfEvtSel1) */
+        0x66, 0xb8, 0x79, 0, 0x01, 0,   /* mov eax, USR|0x79: not at CPL 0 */
+        0x0f, 0x30,                     /* wrmsr */
+        0x90, 0x90, 0x90, 0x90, 0x90,   /* 5 x nop */
+        0x66, 0x31, 0xc9,               /* xor ecx, ecx */
+        0x0f, 0x33,                     /* rdpmc: 10 so far */
+        0x66, 0x89, 0xc6,               /* mov esi, eax */
+        0x66, 0xb9, 1, 0, 0, 0,         /* mov ecx, 1 */
+        0x0f, 0x33,                     /* rdpmc */
+        0x66, 0x89, 0xc7,               /* mov edi, eax */
+        0x66, 0xb9, 0xc1, 0, 0, 0,      /* mov ecx, 0xc1 (PerfCtr0) */
+        0x66, 0xb8, 0xfe, 0xff, 0xff, 0xff, /* mov eax, -2 */
+        0x0f, 0x30,                     /* wrmsr: 0xfffffffffe */
+        0x90, 0x90,                     /* nop; nop */
+        0x66, 0x31, 0xc9,               /* xor ecx, ecx */
+        0x0f, 0x33,                     /* rdpmc: wrapped to 2 */
+        0xf4,
+    };
+    struct flat *f = flat_new();
+    ck_assert_int_eq(run16(f, prog, sizeof prog), CPU_STOP_HALT);
+    ck_assert_uint_eq(reg(f, R_ESI), 10);
+    ck_assert_uint_eq(reg(f, R_EDI), 0);
+    ck_assert_uint_eq(reg(f, R_EAX), 2);
+    ck_assert_uint_eq(reg(f, R_EDX), 0);
+    flat_free(f);
+}
+END_TEST
+
 START_TEST(test_ud)
 {
     static const uint8_t ud0[] = {
@@ -1313,6 +1350,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, test_inc_keeps_cf);
     tcase_add_test(tc, test_mul_div);
     tcase_add_test(tc, test_rdpmc);
+    tcase_add_test(tc, test_pmc_count);
     tcase_add_test(tc, test_push_pop);
     tcase_add_test(tc, test_call_ret);
     tcase_add_test(tc, test_loop);

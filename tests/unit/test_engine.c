@@ -1062,6 +1062,58 @@ START_TEST(test_chain_irq)
 }
 END_TEST
 
+/* A counter with USR only counts the instructions run at CPL 3: IRET to
+ * ring 3, four NOPs, INT 0x80 back to ring 0 (the IRET counts at its new
+ * CPL, the INT at ring 0). */
+START_TEST(test_pmc_rings)
+{
+    static const uint8_t prog[] = {
+        0x66, 0xb8, 0x30, 0x00,         /* mov ax, 0x30 */
+        0x0f, 0x00, 0xd8,               /* ltr ax */
+        0xb9, 0x86, 0x01, 0, 0,         /* mov ecx, 0x186 */
+        0xb8, 0xc0, 0, 0x41, 0,         /* mov eax, EN|USR|0xc0 */
+        0x31, 0xd2,                     /* xor edx, edx */
+        0x0f, 0x30,                     /* wrmsr */
+        0x6a, 0x2b,                     /* push 0x2b (SS) */
+        0x68, 0x00, 0x70, 0, 0,         /* push 0x7000 (ESP) */
+        0x68, 0x02, 0x02, 0, 0,         /* push 0x202 (EFLAGS) */
+        0x6a, 0x23,                     /* push 0x23 (CS) */
+        0x68, 0x00, 0x21, 0, 0,         /* push 0x2100 (EIP) */
+        0xcf,                           /* iret: to ring 3 */
+    };
+    static const uint8_t user[] = {
+        0x90, 0x90, 0x90, 0x90,         /* 4 x nop */
+        0xcd, 0x80,                     /* int 0x80: back to ring 0 */
+    };
+    static const uint8_t handler[] = {
+        0x31, 0xc9,                     /* xor ecx, ecx */
+        0x0f, 0x33,                     /* rdpmc */
+        0xf4,                           /* hlt */
+    };
+    struct flat *f = flat_new();
+    pmode32_at(f, 0x2000);
+    put_desc(f, 0x1020, 0, 0xfffff, 0xfa, 0xc0);   /* ring-3 code */
+    put_desc(f, 0x1028, 0, 0xfffff, 0xf2, 0xc0);   /* ring-3 data */
+    put_desc(f, 0x1030, 0x5000, 0x67, 0x89, 0x00); /* TSS */
+    memset(f->ram + 0x5000, 0, 0x68);
+    f->ram[0x5004] = 0x00;                         /* ESP0 = 0x9000 */
+    f->ram[0x5005] = 0x90;
+    f->ram[0x5008] = 0x10;                         /* SS0 */
+    static const uint8_t gate[8] = { 0x00, 0x28, 0x08, 0x00, 0x00, 0xee, 0x00, 0x00 };
+    memcpy(f->ram + 0x1800 + 0x80 * 8, gate, 8);   /* DPL 3 interrupt gate */
+    memcpy(f->ram + 0x2000, prog, sizeof prog);
+    memcpy(f->ram + 0x2100, user, sizeof user);
+    memcpy(f->ram + 0x2800, handler, sizeof handler);
+    st(f)->gdt.limit = 0x37;
+    st(f)->rflags = 0x2;
+    cpu_state_changed(f->c);
+    ck_assert_int_eq(cpu_run(f->c, 1000), CPU_STOP_HALT);
+    ck_assert_uint_eq(st(f)->rip, 0x2805);
+    ck_assert_uint_eq(reg(f, R_EAX), 5);
+    flat_free(f);
+}
+END_TEST
+
 /* Expect #GP(0) through the 32-bit interrupt gate for vector 13 with the
  * pushed EIP at `fault_eip`. */
 static void expect_gp32(const uint8_t *prog, size_t n, uint32_t fault_eip,
@@ -1351,6 +1403,7 @@ static Suite *engine_suite(void)
     tcase_add_test(tc, test_mul_div);
     tcase_add_test(tc, test_rdpmc);
     tcase_add_test(tc, test_pmc_count);
+    tcase_add_test(tc, test_pmc_rings);
     tcase_add_test(tc, test_push_pop);
     tcase_add_test(tc, test_call_ret);
     tcase_add_test(tc, test_loop);

@@ -34,24 +34,7 @@ start:
         SET_IVT 16, mf
 
         ; 8259 pair at 0x20/0x28, only the cascade and IRQ13 unmasked
-        mov     al, 0x11
-        out     0x20, al
-        out     0xa0, al
-        mov     al, 0x20
-        out     0x21, al
-        mov     al, 0x28
-        out     0xa1, al
-        mov     al, 0x04
-        out     0x21, al
-        mov     al, 0x02
-        out     0xa1, al
-        mov     al, 0x01
-        out     0x21, al
-        out     0xa1, al
-        mov     al, 0xfb
-        out     0x21, al
-        mov     al, 0xdf
-        out     0xa1, al
+        INIT_PIC 0xfb, 0xdf
 
         mov     eax, cr0
         and     eax, 0x20

@@ -32,24 +32,7 @@ start:
         SET_IVT 0x24, irq4
 
         ; 8259 pair: edge triggered, cascade, 8086 mode
-        mov     al, 0x11
-        out     0x20, al
-        out     0xa0, al
-        mov     al, 0x20
-        out     0x21, al
-        mov     al, 0x28
-        out     0xa1, al
-        mov     al, 0x04
-        out     0x21, al
-        mov     al, 0x02
-        out     0xa1, al
-        mov     al, 0x01
-        out     0x21, al
-        out     0xa1, al
-        mov     al, 0xef        ; only IRQ4
-        out     0x21, al
-        mov     al, 0xff
-        out     0xa1, al
+        INIT_PIC 0xef, 0xff     ; only IRQ4
         in      al, 0x21
         CHK     8, "1 pic initialised, imr", al, 0
         OCW3_READ 0x0b

@@ -277,9 +277,8 @@ struct block *block_lookup(struct cpu *c, struct block *scratch)
     if (len == 0)
         cpu_fault(c, EXC_GP, 0);
     scratch->insns[0].off = 0;
-    scratch->insns[0].idx = 0;
+    /* the plain handler: it returns to the run loop (no twin, no chain) */
     scratch->insns[0].fast = scratch->insns[0].fn;
-    scratch->insns[1] = (struct insn){ .fn = exec_block_end, .fast = exec_block_end };
     scratch->n = 1;
     scratch->bytes = (uint16_t)len;
     return scratch;

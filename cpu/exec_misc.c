@@ -154,7 +154,6 @@ HANDLER(exec_rdtsc)
 #define PERFEVTSEL_USR (1u << 16)
 #define PERFEVTSEL_OS (1u << 17)
 #define PERFEVTSEL_INT (1u << 20)
-#define PERFEVTSEL_EN (1u << 22)
 #define PERFCTR_MASK 0xffffffffffull
 #define EVENT_INST_RETIRED 0xc0
 #define EVENT_CPU_CLK_UNHALTED 0x79
@@ -167,7 +166,7 @@ void pmc_sync(struct cpu *c)
             c->perfctr[n] = (c->perfctr[n] + now - c->pmc_since) & PERFCTR_MASK;
     c->pmc_since = now;
     c->pmc_counting = 0;
-    if (!(c->perfevtsel[0] & PERFEVTSEL_EN))
+    if (!pmc_on(c))
         return;
     const uint64_t ring = c->cpl == 0 ? PERFEVTSEL_OS : PERFEVTSEL_USR;
     for (int n = 0; n < 2; n++) {
@@ -196,7 +195,7 @@ static void perfevtsel_write(struct cpu *c, unsigned n, uint64_t v)
     pmc_sync(c);
     c->perfevtsel[n] = v;
     pmc_sync(c);
-    if (!(c->perfevtsel[0] & PERFEVTSEL_EN) || c->pmc_logged ||
+    if (!pmc_on(c) || c->pmc_logged ||
         !log_enabled(c->log, LOG_UNIMP))
         return;
     for (int k = 0; k < 2; k++) {

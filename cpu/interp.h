@@ -582,10 +582,11 @@ void cpu_set_cpl(struct cpu *c, int cpl);
  * which do (EN, event, USR/OS against CPL).  Called before and after
  * anything they depend on changes, and before they are read. */
 void pmc_sync(struct cpu *c);
+#define PERFEVTSEL_EN (1u << 22)
 /* PerfEvtSel0.EN: the counters are on (CPL changes need pmc_sync). */
 static inline bool pmc_on(const struct cpu *c)
 {
-    return c->perfevtsel[0] & (1u << 22);
+    return c->perfevtsel[0] & PERFEVTSEL_EN;
 }
 /* A descriptor as stored in the GDT/LDT. */
 struct desc {
